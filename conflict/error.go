@@ -1,0 +1,133 @@
+package conflict
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Error is the one error type this module returns for an S3 conflict. It
+// says what happened (Kind, Code, StatusCode), where (Operation, Bucket, Key,
+// RequestID, HostID) and after how much effort (Attempts, Elapsed), and wraps
+// the last error the SDK returned.
+//
+// errors.Is(err, k) holds for its Kind k, and errors.As reaches the SDK's
+// error types (smithy.APIError, *types.BucketAlreadyExists, ...) through
+// Unwrap. An Error is not modified after it is returned and may be shared.
+type Error struct {
+	Kind       Kind   // the category; never None
+	Code       string // the S3 error code, such as "OperationAborted"
+	StatusCode int    // the HTTP status, 0 when unknown
+	Operation  string // the S3 operation, such as "CreateBucket"
+	Bucket     string // the bucket the request named, if any
+	Key        string // the object key the request named, if any
+	UploadID   string // the multipart upload, for RestartUpload
+	RequestID  string // x-amz-request-id of the last answer
+	HostID     string // x-amz-id-2 of the last answer
+	Attempts   int    // how many times the request was sent by this module's loop (at least 1)
+	Elapsed    time.Duration
+	// Reason says why the loop stopped when it was not the kind's own
+	// decision (a body that cannot be rewound, the attempt cap, the budget);
+	// nil otherwise. It is also reachable through errors.Is.
+	Reason error
+	Err    error // the last error from the SDK
+}
+
+// NewError returns an Error of kind k for err, with Code, StatusCode,
+// RequestID and HostID read from err's chain.
+func NewError(k Kind, op, bucket, key string, err error) *Error {
+	e := &Error{Kind: k, Operation: op, Bucket: bucket, Key: key, Attempts: 1, Err: err}
+	e.Code, e.StatusCode = codeAndStatus(err)
+	e.RequestID, e.HostID = requestIDs(err)
+	if op == "" {
+		e.Operation = OperationOf(err)
+	}
+	return e
+}
+
+// Error returns a short lower-case description, such as
+// "create bucket logs-01j: name taken (BucketAlreadyExists, 409)".
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.Operation != "" {
+		b.WriteString(words(e.Operation))
+	} else {
+		b.WriteString("s3 call")
+	}
+	if e.Bucket != "" {
+		b.WriteByte(' ')
+		b.WriteString(e.Bucket)
+		if e.Key != "" {
+			b.WriteByte('/')
+			b.WriteString(e.Key)
+		}
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Kind.String())
+	if e.Code != "" || e.StatusCode != 0 {
+		b.WriteString(" (")
+		b.WriteString(e.Code)
+		if e.StatusCode != 0 {
+			if e.Code != "" {
+				b.WriteString(", ")
+			}
+			b.WriteString(strconv.Itoa(e.StatusCode))
+		}
+		b.WriteByte(')')
+	}
+	if e.Attempts > 1 {
+		b.WriteString(" after ")
+		b.WriteString(strconv.Itoa(e.Attempts))
+		b.WriteString(" attempts in ")
+		b.WriteString(e.Elapsed.Round(time.Millisecond).String())
+	}
+	if e.Reason != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Reason.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the reason the loop stopped (if any) and the last SDK
+// error.
+func (e *Error) Unwrap() []error {
+	if e.Reason != nil {
+		return []error{e.Reason, e.Err}
+	}
+	return []error{e.Err}
+}
+
+// Is reports whether target is e's Kind.
+func (e *Error) Is(target error) bool {
+	k, ok := target.(Kind)
+	return ok && k != None && k == e.Kind
+}
+
+// requestIDs reads x-amz-request-id and x-amz-id-2 from err's chain.
+func requestIDs(err error) (requestID, hostID string) {
+	var r interface{ ServiceRequestID() string }
+	if errors.As(err, &r) {
+		requestID = r.ServiceRequestID()
+	}
+	var h interface{ ServiceHostID() string }
+	if errors.As(err, &h) {
+		hostID = h.ServiceHostID()
+	}
+	return requestID, hostID
+}
+
+// words turns "CreateBucket" into "create bucket".
+func words(op string) string {
+	var b strings.Builder
+	for i, r := range op {
+		if r >= 'A' && r <= 'Z' {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

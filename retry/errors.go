@@ -1,0 +1,28 @@
+package retry
+
+import "errors"
+
+// Reasons the loop stopped short of its kind's own decision. A
+// *conflict.Error returned for one of these has it in its Reason field, and
+// errors.Is(err, retry.ErrX) holds.
+var (
+	// ErrBodyNotRewindable: the request body cannot seek, so it was sent
+	// once and is not sent again; a resend would upload an empty object.
+	// Give a seekable body (bytes.Reader, *os.File) to get retries.
+	ErrBodyNotRewindable = errors.New("request body cannot be rewound, not resent")
+	// ErrMaxAttempts: the attempt cap was reached.
+	ErrMaxAttempts = errors.New("attempt cap reached")
+	// ErrMaxElapsed: the next wait would end past the time cap.
+	ErrMaxElapsed = errors.New("time cap reached")
+	// ErrBudgetExhausted: the retry budget refused the retry; the storm is
+	// larger than the budget lets this client add to.
+	ErrBudgetExhausted = errors.New("retry budget exhausted")
+	// ErrNoOutput: Accept was chosen for an operation whose output this
+	// package cannot make (only CreateBucket and RestoreObject have one).
+	ErrNoOutput = errors.New("cannot accept: no empty output for this operation")
+	// ErrRename: the Rename function failed or gave the same name.
+	ErrRename = errors.New("rename failed")
+)
+
+// ErrBackoffStopped: the backoff returned backoff.Stop.
+var ErrBackoffStopped = errors.New("backoff gave up")

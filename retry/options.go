@@ -1,0 +1,204 @@
+package retry
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+
+	"github.com/s3conflict/s3conflict/conflict"
+)
+
+// Defaults, chosen so that 50 concurrent callers of one client ride out a
+// 10-second storm of OperationAborted without a failure, without moving in
+// lockstep, and come back soon after the storm ends.
+const (
+	// DefaultMaxAttempts caps the requests one call sends (first included).
+	// The default backoff needs about 10 requests to cover a 10-second storm;
+	// 20 leaves room for storms of about 30 seconds.
+	DefaultMaxAttempts = 20
+	// DefaultMaxElapsed caps the time one call spends retrying: longer than
+	// the usual configuration-write race (seconds), short enough that a
+	// caller is told within a minute that a name release after a delete is
+	// still pending.
+	DefaultMaxElapsed = 45 * time.Second
+)
+
+// Action is what the loop does about a classified answer.
+type Action uint8
+
+// The actions. The zero value, Default, means "what the kind gets by
+// default" (see the package documentation).
+const (
+	Default Action = iota
+	// Retry waits (backoff and budget) and sends the same request again.
+	Retry
+	// Stop returns a *conflict.Error at once.
+	Stop
+	// Accept treats the answer as success: CreateBucket and RestoreObject
+	// return an empty output, Do returns nil. Other operations stop, since
+	// there is no output to return.
+	Accept
+	// Rename sends CreateBucket again under the name Options.Rename gives.
+	Rename
+)
+
+var actionNames = [...]string{Default: "default", Retry: "retry", Stop: "stop", Accept: "accept", Rename: "rename"}
+
+// String returns the action's lower-case name.
+func (a Action) String() string {
+	if int(a) < len(actionNames) {
+		return actionNames[a]
+	}
+	return "action?"
+}
+
+// Policy overrides the reaction to a kind, optionally only for one
+// operation and one error code. The first matching policy in
+// Options.Policies wins; zero fields match anything and zero settings fall
+// back to Options.
+type Policy struct {
+	Kind      conflict.Kind // required: the kind this policy is for
+	Operation string        // e.g. "DeleteBucket"; empty: every operation
+	Code      string        // e.g. "OperationAborted"; empty: every code
+
+	Action      Action                 // Default: the kind's default action
+	Backoff     func() backoff.BackOff // nil: Options.Backoff
+	MaxAttempts int                    // 0: Options.MaxAttempts
+	MaxElapsed  time.Duration          // 0: Options.MaxElapsed
+}
+
+func (p *Policy) matches(k conflict.Kind, op, code string) bool {
+	return p.Kind == k && (p.Operation == "" || p.Operation == op) && (p.Code == "" || p.Code == code)
+}
+
+// Options configure the conflict loop. Zero fields mean the documented
+// defaults. Options are copied when applied; the functions they hold must
+// be safe for concurrent use, since one client serves many goroutines.
+type Options struct {
+	// Disabled turns the loop off: every request passes through untouched.
+	// Useful per call: client.PutObject(ctx, in, retry.OnConflict(func(o
+	// *retry.Options) { o.Disabled = true })).
+	Disabled bool
+
+	// Backoff makes the backoff for one operation call. nil: DefaultBackoff
+	// (exponential from 250 ms, ×1.5, ±50% jitter, at most 2 s between
+	// requests). The loop's own caps hold whatever the backoff returns.
+	Backoff func() backoff.BackOff
+
+	// MaxAttempts caps the requests one call sends, the first included.
+	// 0: DefaultMaxAttempts (20); 1: never resend.
+	MaxAttempts int
+
+	// MaxElapsed caps the time from the first request to the start of the
+	// last one. 0: DefaultMaxElapsed (45 s); negative: no cap.
+	MaxElapsed time.Duration
+
+	// Policies refine the reaction per kind, operation and code. They are
+	// consulted in order before the defaults.
+	Policies []Policy
+
+	// Rules extend or override the classification: consulted in order
+	// before the built-in table (conflict.DefaultRules).
+	Rules []conflict.Rule
+
+	// Rename, when set, turns on renaming for NameTaken on CreateBucket:
+	// it gets the name that was taken and the number of renames so far, and
+	// returns the next name to try (naming.Rename fits). The final name comes
+	// back through FinalBucket. nil: NameTaken stops with the error.
+	Rename func(taken string, renames int) (string, error)
+
+	// Budget limits the retries of all calls that share it. nil: one budget
+	// per OnConflict value (DefaultBudgetRate, DefaultBudgetBurst).
+	Budget *Budget
+
+	// Logger receives one record per decision: a retry at Debug, give-up,
+	// accept and rename at Info. nil: no records at all.
+	Logger *slog.Logger
+
+	// OnEvent, when set, is called once per decision with the same facts
+	// as the log record, from the goroutine of the call.
+	OnEvent func(Event)
+
+	// Sleep waits for d or until ctx ends, returning ctx.Err() then.
+	// nil: a timer. Tests replace it to never wait.
+	Sleep func(ctx context.Context, d time.Duration) error
+
+	// Now tells the time. nil: time.Now.
+	Now func() time.Time
+}
+
+// copy returns o with its slices copied, so that later changes by the
+// caller do not reach a registered loop.
+func (o Options) copy() Options {
+	o.Policies = append([]Policy(nil), o.Policies...)
+	o.Rules = append([]conflict.Rule(nil), o.Rules...)
+	return o
+}
+
+// settings is what one decision uses once policies and defaults are merged.
+type settings struct {
+	action      Action
+	backoff     func() backoff.BackOff
+	maxAttempts int
+	maxElapsed  time.Duration
+}
+
+// decide merges the matching policy, the options and the defaults.
+func (o *Options) decide(k conflict.Kind, op, code string) settings {
+	s := settings{backoff: o.Backoff, maxAttempts: o.MaxAttempts, maxElapsed: o.MaxElapsed}
+	for i := range o.Policies {
+		p := &o.Policies[i]
+		if !p.matches(k, op, code) {
+			continue
+		}
+		s.action = p.Action
+		if p.Backoff != nil {
+			s.backoff = p.Backoff
+		}
+		if p.MaxAttempts != 0 {
+			s.maxAttempts = p.MaxAttempts
+		}
+		if p.MaxElapsed != 0 {
+			s.maxElapsed = p.MaxElapsed
+		}
+		break
+	}
+	if s.action == Default {
+		s.action = o.defaultAction(k, op)
+	}
+	if s.backoff == nil {
+		s.backoff = DefaultBackoff
+	}
+	if s.maxAttempts == 0 {
+		s.maxAttempts = DefaultMaxAttempts
+	}
+	if s.maxElapsed == 0 {
+		s.maxElapsed = DefaultMaxElapsed
+	}
+	return s
+}
+
+// defaultAction is the DESIGN table: Transient is retried, AlreadyOwned is
+// success for CreateBucket, InProgress for RestoreObject, NameTaken is
+// renamed when a Rename function is set; everything else stops.
+func (o *Options) defaultAction(k conflict.Kind, op string) Action {
+	switch k {
+	case conflict.Transient:
+		return Retry
+	case conflict.AlreadyOwned:
+		if op == "CreateBucket" {
+			return Accept
+		}
+	case conflict.InProgress:
+		if op == "RestoreObject" {
+			return Accept
+		}
+	case conflict.NameTaken:
+		if o.Rename != nil && op == "CreateBucket" {
+			return Rename
+		}
+	}
+	return Stop
+}
