@@ -15,8 +15,8 @@ import (
 // lockstep, and come back soon after the storm ends.
 const (
 	// DefaultMaxAttempts caps the requests one call sends (first included).
-	// The default backoff needs about 10 requests to cover a 10-second storm;
-	// 20 leaves room for storms of about 30 seconds.
+	// The default backoff needs about 11 requests to cover a 10-second storm;
+	// 20 covers storms of about 20 seconds.
 	DefaultMaxAttempts = 20
 	// DefaultMaxElapsed caps the time one call spends retrying: longer than
 	// the usual configuration-write race (seconds), short enough that a
@@ -83,8 +83,8 @@ type Options struct {
 	Disabled bool
 
 	// Backoff makes the backoff for one operation call. nil: DefaultBackoff
-	// (exponential from 250 ms, ×1.5, ±50% jitter, at most 2 s between
-	// requests). The loop's own caps hold whatever the backoff returns.
+	// (exponential from 300 ms, ×1.6, ±45% jitter, at most 1.4 s before
+	// jitter). The loop's own caps hold whatever the backoff returns.
 	Backoff func() backoff.BackOff
 
 	// MaxAttempts caps the requests one call sends, the first included.

@@ -1,0 +1,58 @@
+package retry_test
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/s3conflict/s3conflict/internal/s3stub"
+	"github.com/s3conflict/s3conflict/retry"
+)
+
+// The no-conflict path must be free. Each benchmark runs the same call on
+// a bare client (the baseline) and on one with OnConflict, in the same run:
+//
+//	go test -run x -bench 'PutObject|HeadObject' -count 10 ./retry | benchstat -col /client -
+func BenchmarkPutObject(b *testing.B) {
+	body := bytes.Repeat([]byte("x"), 1024)
+	for _, bc := range []struct {
+		name string
+		opts []func(*s3.Options)
+	}{{"client=bare", nil}, {"client=onconflict", []func(*s3.Options){retry.OnConflict()}}} {
+		b.Run(bc.name, func(b *testing.B) {
+			c := s3stub.New().Client(bc.opts...)
+			ctx := context.Background()
+			r := bytes.NewReader(body)
+			in := &s3.PutObjectInput{Bucket: aws.String("b"), Key: aws.String("k"), Body: r}
+			b.ReportAllocs()
+			for b.Loop() {
+				r.Reset(body)
+				if _, err := c.PutObject(ctx, in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkHeadObject(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		opts []func(*s3.Options)
+	}{{"client=bare", nil}, {"client=onconflict", []func(*s3.Options){retry.OnConflict()}}} {
+		b.Run(bc.name, func(b *testing.B) {
+			c := s3stub.New().Client(bc.opts...)
+			ctx := context.Background()
+			in := &s3.HeadObjectInput{Bucket: aws.String("b"), Key: aws.String("k")}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := c.HeadObject(ctx, in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

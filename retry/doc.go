@@ -1,0 +1,79 @@
+// Package retry handles S3 conflict answers for the AWS SDK for Go v2 S3
+// client: it resends what is worth resending, accepts what is success in
+// disguise and stops with a *conflict.Error on everything else.
+//
+// One line installs it:
+//
+//	client := s3.NewFromConfig(cfg, retry.OnConflict())
+//
+// The SDK's own retryer (aws/retry, usually imported as awsretry) keeps
+// handling 5xx and throttling inside every pass; this loop sits in front of
+// it and never spends its retry quota.
+//
+// # Default decisions
+//
+//	Kind                codes                                     default
+//	Transient           OperationAborted, ConditionalRequestConflict
+//	                    (PutObject, CopyObject, …)                resend with backoff
+//	AlreadyOwned        BucketAlreadyOwnedByYou                   success of CreateBucket
+//	InProgress          RestoreAlreadyInProgress                  success of RestoreObject
+//	NameTaken           BucketAlreadyExists                       stop (opt-in: Rename)
+//	PreconditionFailed  PreconditionFailed, 412                   stop: a lost race is an answer
+//	RestartUpload       ConditionalRequestConflict on
+//	                    CompleteMultipartUpload                   stop; Error.UploadID names the upload
+//	NotEmpty            BucketNotEmpty                            stop
+//	InvalidState        InvalidBucketState (409 or 400)           stop
+//	Unknown             any other 409                             stop
+//
+// Every decision can be changed per kind, operation and code with
+// [Options.Policies].
+//
+// # Default numbers, and why
+//
+//   - Backoff: exponential from 300 ms, ×1.6 per retry, ±45% jitter, at most
+//     1.4 s before jitter ([DefaultBackoff]). Measured with 50 callers of one
+//     client in an OperationAborted storm of W seconds: no failure, p99 time
+//     from the storm's end to success about 1.9 s for W = 3 s and W = 10 s
+//     (goal ≤ 0.35·W + 1 s), at most 13 requests per caller at W = 10 s (goal
+//     ≤ 15), never more than about 15 of the 50 callers within one 100 ms
+//     slice (goal ≤ 20): no lockstep.
+//   - Attempts: at most [DefaultMaxAttempts] = 20 requests per call, the first
+//     included: enough for a storm of about 20 s.
+//   - Time: at most [DefaultMaxElapsed] = 45 s from the first request to the
+//     start of the last; the caps hold whatever the backoff returns.
+//   - Budget: one per OnConflict value, [DefaultBudgetRate] = 100 retries per
+//     second with a burst of [DefaultBudgetBurst] = 500; a retry that would wait
+//     longer than [DefaultBudgetMaxWait] = 10 s for a token is refused with
+//     [ErrBudgetExhausted]. 50 callers in a 10 s storm never notice it;
+//     5,000 are slowed to 100 retries per second instead of multiplying the
+//     load on S3.
+//
+// Zero values in [Options] mean these defaults; every knob has an explicit
+// "off" ([Options.Disabled], MaxAttempts 1, a negative MaxElapsed,
+// [Unlimited]).
+//
+// # Bodies
+//
+// A seekable body (bytes.Reader, strings.Reader, *os.File) is rewound to the
+// offset it had when the call began before every new pass, so a retried
+// upload stores exactly what the caller gave. A body that cannot seek is sent
+// once: its conflict is returned with [ErrBodyNotRewindable].
+//
+// # Registration
+//
+// Applying OnConflict again replaces the earlier registration, so a per-call
+// retry.OnConflict(...) overrides the client's and loops never nest. The
+// presign client is left alone, and the CreateSession calls the SDK makes for
+// directory buckets pass through.
+//
+// # What happened
+//
+// With [Options.Logger] set, every decision is logged once (a retry at
+// Debug, give-up, accept and rename at Info) with operation, bucket, key,
+// code, kind, attempt, delay, request id and host id; without a logger
+// nothing is logged. [Options.OnEvent] receives the same facts as an
+// [Event]. When the client has the SDK's tracing provider configured, each
+// decision is also an event on the operation's span. After a success that
+// needed the loop, [ResultOf] reads the attempts from the output's
+// ResultMetadata.
+package retry
