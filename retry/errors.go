@@ -26,3 +26,9 @@ var (
 
 // ErrBackoffStopped: the backoff returned backoff.Stop.
 var ErrBackoffStopped = errors.New("backoff gave up")
+
+// ErrAmbiguousWrite: a conditional PutObject was answered 412 after the
+// SDK had sent it more than once, and neither the current object nor the
+// versions of the key prove whether the earlier send was ours. The write
+// may or may not have happened; never read it as a lost race.
+var ErrAmbiguousWrite = errors.New("conditional write is ambiguous: an earlier send may have landed")

@@ -57,7 +57,19 @@ type target struct {
 	describe func(t *target)
 	// accepted is set by run to the kind it accepted as success.
 	accepted conflict.Kind
+	// resolve tells, for a PreconditionFailed answer, whether it was our
+	// own earlier send; nil: it is a lost race.
+	resolve func(ctx context.Context) resolution
 }
+
+// resolution is what a 412 to a conditional write turned out to be.
+type resolution uint8
+
+const (
+	lostRace  resolution = iota // another writer won
+	ours                        // our own earlier send landed: success
+	ambiguous                   // cannot be proven either way
+)
 
 // run takes over after the first attempt, which started at start and
 // failed with err, and sends attempt again until it succeeds, fails with
@@ -91,6 +103,21 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 			t.describe = nil
 		}
 		code := errorCode(err)
+		if kind == conflict.PreconditionFailed && t.resolve != nil {
+			switch t.resolve(ctx) {
+			case ours:
+				o.emit(ctx, Event{Action: Accept, Operation: op, Bucket: t.bucket, Key: t.key, Code: code,
+					StatusCode: 412, Kind: kind, Attempt: n, Elapsed: o.Now().Sub(start), Err: err})
+				t.accepted = kind
+				return true, nil
+			case ambiguous:
+				ce := conflict.NewError(kind, op, t.bucket, t.key, err)
+				ce.Attempts, ce.Elapsed, ce.Reason = n, o.Now().Sub(start), ErrAmbiguousWrite
+				o.emit(ctx, Event{Action: Stop, Operation: op, Bucket: t.bucket, Key: t.key, Code: code,
+					StatusCode: ce.StatusCode, Kind: kind, Attempt: n, Elapsed: ce.Elapsed, RequestID: ce.RequestID, HostID: ce.HostID, Err: ce})
+				return false, ce
+			}
+		}
 		s := o.decide(kind, op, code)
 		elapsed := o.Now().Sub(start)
 		ev := func(a Action) Event {

@@ -23,8 +23,7 @@ import (
 // are the CreateSession calls the SDK makes for directory buckets.
 func OnConflict(optFns ...func(*Options)) func(*s3.Options) {
 	l := newLoop(optFns, true)
-	m := &middlewareImpl{l: l}
-	register := func(stack *middleware.Stack) error {
+	register := func(m *middlewareImpl, stack *middleware.Stack) error {
 		if _, ok := stack.Finalize.Get("PresignHTTPRequest"); ok {
 			return nil // a presign client: nothing is sent, nothing to retry
 		}
@@ -39,14 +38,20 @@ func OnConflict(optFns ...func(*Options)) func(*s3.Options) {
 		return stack.Initialize.Add(m, middleware.Before)
 	}
 	return func(o *s3.Options) {
-		o.APIOptions = append(o.APIOptions, register)
+		m := &middlewareImpl{l: l, inner: stackid.Inner(o)}
+		o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error { return register(m, stack) })
 	}
 }
 
 // middlewareImpl is the conflict loop on the Initialize step: there the
 // input can still be changed (a new bucket name) and every later step runs
 // again for each pass, the SDK's own retry loop included.
-type middlewareImpl struct{ l *loop }
+type middlewareImpl struct {
+	l *loop
+	// inner builds a client from the options the middleware was registered
+	// with, for the reads that prove a conditional write.
+	inner func() *s3.Client
+}
 
 // ID returns the middleware's ID on the stack.
 func (*middlewareImpl) ID() string { return stackid.Retry }
@@ -61,6 +66,15 @@ func (m *middlewareImpl) HandleInitialize(ctx context.Context, in middleware.Ini
 	op := middleware.GetOperationName(ctx)
 	if op == "CreateSession" {
 		return next.HandleInitialize(ctx, in)
+	}
+	var cond *s3.PutObjectInput // a conditional PutObject
+	token := ""
+	if p, ok := in.Parameters.(*s3.PutObjectInput); ok && (p.IfNoneMatch != nil || p.IfMatch != nil) {
+		cond = p
+		if !m.l.opts.NoWriteToken {
+			cond, token = tokenize(p)
+			in.Parameters = cond
+		}
 	}
 	// Remember where a seekable body starts before the SDK reads it.
 	body := bodyOf(in.Parameters)
@@ -83,13 +97,13 @@ func (m *middlewareImpl) HandleInitialize(ctx context.Context, in middleware.Ini
 	if err == nil {
 		return out, md, nil
 	}
-	return m.slow(ctx, in, next, op, start, seeker, offset, rewindable, out, md, err)
+	return m.slow(ctx, in, next, op, start, seeker, offset, rewindable, cond, token, out, md, err)
 }
 
 // slow is everything after a failed first attempt, kept out of the fast
 // path so that a call without conflicts costs no more than it must.
 func (m *middlewareImpl) slow(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler,
-	op string, start time.Time, seeker io.Seeker, offset int64, rewindable bool,
+	op string, start time.Time, seeker io.Seeker, offset int64, rewindable bool, cond *s3.PutObjectInput, token string,
 	out middleware.InitializeOutput, md middleware.Metadata, err error,
 ) (middleware.InitializeOutput, middleware.Metadata, error) {
 	t := &target{op: op, rewindable: rewindable, canAccept: emptyOutput(op) != nil}
@@ -109,6 +123,20 @@ func (m *middlewareImpl) slow(ctx context.Context, in middleware.InitializeInput
 			renamed = name
 		}
 	}
+	var proven *s3.PutObjectOutput
+	if cond != nil {
+		t.resolve = func(ctx context.Context) resolution {
+			if sdkAttempts(md) < 2 {
+				return lostRace // answered at the first send: a clean lost race
+			}
+			if token != "" {
+				if proven = proveWrite(ctx, m.inner(), cond, token); proven != nil {
+					return ours
+				}
+			}
+			return ambiguous
+		}
+	}
 	attempts := 1
 	accepted, err := m.l.run(ctx, t, start, err, func(ctx context.Context) error {
 		attempts++
@@ -123,6 +151,9 @@ func (m *middlewareImpl) slow(ctx context.Context, in middleware.InitializeInput
 	if accepted {
 		out.Result = emptyOutput(op)
 		res.Accepted = t.accepted
+		if proven != nil {
+			out.Result, res.WriteProven = proven, true
+		}
 	}
 	md.Set(resultKey{}, res)
 	return out, md, nil
@@ -133,6 +164,11 @@ type Result struct {
 	Attempts    int           // requests sent, the first included
 	Accepted    conflict.Kind // the kind accepted as success, or None
 	FinalBucket string        // after a rename: the bucket actually created
+	// WriteProven: a conditional PutObject was answered 412 after the SDK
+	// resent it, and the object carries this call's token: the first send
+	// landed and its response was lost. The output's ETag and VersionId are
+	// those of our write.
+	WriteProven bool
 }
 
 type resultKey struct{}

@@ -125,6 +125,13 @@ type Options struct {
 	// nil: a timer. Tests replace it to never wait.
 	Sleep func(ctx context.Context, d time.Duration) error
 
+	// NoWriteToken turns off the token that conditional PutObject calls
+	// carry in their metadata (TokenMetadataKey). Without it, a 412 that
+	// answers the SDK's resend of a write whose first response was lost
+	// cannot be told from a lost race, and is reported as PreconditionFailed
+	// with ErrAmbiguousWrite.
+	NoWriteToken bool
+
 	// Now tells the time. nil: time.Now.
 	Now func() time.Time
 }

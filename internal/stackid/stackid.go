@@ -3,7 +3,11 @@
 // stack without importing it.
 package stackid
 
-import "context"
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
 
 // The IDs of this module's middlewares on the SDK stack.
 const (
@@ -24,4 +28,13 @@ func WithInternalCall(ctx context.Context) context.Context {
 func IsInternalCall(ctx context.Context) bool {
 	v, _ := ctx.Value(internalCallKey{}).(bool)
 	return v
+}
+
+// Inner returns a function that builds an S3 client from *o as it is when
+// the function is called. An option function sees the client's options
+// half-built: keep the pointer and build the inner client at first use,
+// when the SDK has finished them. Requests of the inner client must carry a
+// context marked with WithInternalCall.
+func Inner(o *s3.Options) func() *s3.Client {
+	return func() *s3.Client { return s3.New(*o) }
 }
