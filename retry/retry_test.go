@@ -472,3 +472,51 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// A conditional PutObject carries a unique token in its metadata; the
+// caller's input and its Metadata map are never changed; an unconditional
+// PutObject carries nothing extra.
+func TestConditionalWriteToken(t *testing.T) {
+	t.Parallel()
+	stub := s3stub.New()
+	c := stub.Client(retry.OnConflict(fast))
+	meta := map[string]string{"owner": "me"}
+	in := &s3.PutObjectInput{Bucket: aws.String("b"), Key: aws.String("k"), Body: strings.NewReader("x"),
+		IfNoneMatch: aws.String("*"), Metadata: meta}
+	for range 2 {
+		_, err := c.PutObject(context.Background(), in)
+		require.NoError(t, err)
+		in.Body = strings.NewReader("x")
+	}
+	_, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("b"), Key: aws.String("k"), Body: strings.NewReader("x")})
+	require.NoError(t, err)
+
+	reqs := stub.Requests()
+	require.Len(t, reqs, 3)
+	tok1 := reqs[0].Header.Get("X-Amz-Meta-S3conflict-Token")
+	tok2 := reqs[1].Header.Get("X-Amz-Meta-S3conflict-Token")
+	assert.Len(t, tok1, 32)
+	assert.NotEqual(t, tok1, tok2, "one token per call")
+	assert.Equal(t, "me", reqs[0].Header.Get("X-Amz-Meta-Owner"))
+	assert.Empty(t, reqs[2].Header.Get("X-Amz-Meta-S3conflict-Token"))
+	assert.Equal(t, map[string]string{"owner": "me"}, meta, "the caller's map is untouched")
+	assert.Equal(t, map[string]string{"owner": "me"}, in.Metadata)
+
+	stub2 := s3stub.New()
+	_, err = stub2.Client(retry.OnConflict(func(o *retry.Options) { o.NoWriteToken = true })).PutObject(context.Background(),
+		&s3.PutObjectInput{Bucket: aws.String("b"), Key: aws.String("k"), Body: strings.NewReader("x"), IfNoneMatch: aws.String("*")})
+	require.NoError(t, err)
+	assert.Empty(t, stub2.Requests()[0].Header.Get("X-Amz-Meta-S3conflict-Token"))
+}
+
+// A 412 at the first send is a clean lost race: no extra reads.
+func TestPreconditionFailedFirstSendIsLostRace(t *testing.T) {
+	t.Parallel()
+	stub := s3stub.New(s3stub.Error(412, "PreconditionFailed"))
+	c := stub.Client(retry.OnConflict(fast))
+	_, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("b"), Key: aws.String("k"),
+		Body: strings.NewReader("x"), IfNoneMatch: aws.String("*")})
+	require.ErrorIs(t, err, conflict.PreconditionFailed)
+	assert.NotErrorIs(t, err, retry.ErrAmbiguousWrite)
+	assert.Equal(t, 1, stub.Count(), "no HeadObject for a clean 412")
+}

@@ -1,0 +1,18 @@
+// Package integration holds the real-server suite: the library against
+// versitygw (a real S3-compatible server, started by the tests on
+// 127.0.0.1) and against the in-process server of conflicttest, with
+// conflicts injected where no local server produces them.
+//
+// Which backend supports what (see also conflicttest.Server):
+//
+//	feature                                   versitygw    in-process (gofakes3)
+//	re-create own bucket                      409 Owned    409 AlreadyExists (one identity)
+//	another account's bucket name             409 Exists   — (one identity)
+//	BucketNotEmpty                            yes          yes
+//	suspend versioning on an Object Lock bkt  400 Invalid  — (lock not enforced)
+//	conditional PutObject                     yes          yes
+//	conditions on CompleteMultipartUpload     yes          ignored
+//	conditional DeleteObject (If-Match)       yes          ignored
+//	conditions on CopyObject's destination    ignored      ignored
+//	OperationAborted, ConditionalRequestConf. injected     injected
+package integration

@@ -1,0 +1,116 @@
+package integration
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/cenkalti/backoff/v4"
+	"github.com/stretchr/testify/require"
+
+	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/versitygw"
+	"github.com/s3conflict/s3conflict/retry"
+)
+
+var vgw *versitygw.Server
+
+func TestMain(m *testing.M) { os.Exit(versitygw.Main(m, &vgw)) }
+
+// backend is one S3 server the suite runs against.
+type backend struct {
+	name string
+	// client returns a client of the main account with the injector in
+	// front of its HTTP client, then optFns.
+	client func(inj *conflicttest.Injector, optFns ...func(*s3.Options)) *s3.Client
+	// other returns a client of a second account (nil: not supported).
+	other func(optFns ...func(*s3.Options)) *s3.Client
+}
+
+func inject(inj *conflicttest.Injector) func(*s3.Options) {
+	return func(o *s3.Options) {
+		if inj != nil {
+			o.HTTPClient = inj.Client(o.HTTPClient)
+		}
+	}
+}
+
+func versity(t *testing.T) backend {
+	t.Helper()
+	versitygw.Need(t, vgw)
+	return backend{
+		name: "versitygw",
+		client: func(inj *conflicttest.Injector, optFns ...func(*s3.Options)) *s3.Client {
+			return vgw.Client(versitygw.Root, append([]func(*s3.Options){inject(inj)}, optFns...)...)
+		},
+		other: func(optFns ...func(*s3.Options)) *s3.Client { return vgw.Client(versitygw.Other, optFns...) },
+	}
+}
+
+func inProcess(t *testing.T) backend {
+	srv := conflicttest.NewServer(t)
+	return backend{
+		name: "in-process",
+		client: func(inj *conflicttest.Injector, optFns ...func(*s3.Options)) *s3.Client {
+			return srv.Client(append([]func(*s3.Options){inject(inj)}, optFns...)...)
+		},
+	}
+}
+
+// both runs fn against each backend as a subtest.
+func both(t *testing.T, fn func(t *testing.T, b backend)) {
+	t.Run("versitygw", func(t *testing.T) { fn(t, versity(t)) })
+	t.Run("in-process", func(t *testing.T) { fn(t, inProcess(t)) })
+}
+
+var seq atomic.Int64
+
+// bucketName returns a fresh, valid bucket name for a test.
+func bucketName(t *testing.T) string {
+	base := strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name()))
+	if len(base) > 40 {
+		base = base[len(base)-40:]
+	}
+	base = strings.Trim(base, "-")
+	return fmt.Sprintf("%s-%d-%d", base, time.Now().UnixNano()%1e6, seq.Add(1))
+}
+
+func newBucket(t *testing.T, c *s3.Client, lock bool) string {
+	t.Helper()
+	name := bucketName(t)
+	_, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(name), ObjectLockEnabledForBucket: aws.Bool(lock)})
+	require.NoError(t, err)
+	return name
+}
+
+func putString(t *testing.T, c *s3.Client, bucket, key, body string) {
+	t.Helper()
+	_, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: strings.NewReader(body)})
+	require.NoError(t, err)
+}
+
+// fast is a short backoff for tests that inject a few conflicts.
+func fast(o *retry.Options) {
+	o.Backoff = func() backoff.BackOff { return backoff.NewConstantBackOff(5 * time.Millisecond) }
+}
+
+func md5hex(b []byte) string {
+	s := md5.Sum(b)
+	return `"` + hex.EncodeToString(s[:]) + `"`
+}
+
+func enableVersioning(t *testing.T, c *s3.Client, bucket string) {
+	t.Helper()
+	_, err := c.PutBucketVersioning(context.Background(), &s3.PutBucketVersioningInput{Bucket: &bucket,
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}})
+	require.NoError(t, err)
+}
