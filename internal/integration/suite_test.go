@@ -18,6 +18,7 @@ import (
 
 	"github.com/s3conflict/s3conflict/conflict"
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/naming"
 	"github.com/s3conflict/s3conflict/retry"
 )
 
@@ -261,3 +262,36 @@ func TestConditionsOnCompleteAndDelete(t *testing.T) {
 	assert.Equal(t, "exists", string(body))
 }
 
+// NameTaken with renaming on: CreateBucket is sent again under a fresh name
+// derived from the original, and the final name comes back through the
+// output's metadata.
+func TestRenameOnNameTaken(t *testing.T) {
+	both(t, func(t *testing.T, b backend) {
+		plain := b.client(nil)
+		owner := plain
+		if b.other != nil {
+			owner = b.other() // someone else's bucket
+		}
+		taken := newBucket(t, owner, false)
+		inj := conflicttest.NewInjector(1)
+		var events []retry.Event
+		c := b.client(inj, retry.OnConflict(func(o *retry.Options) {
+			o.Rename = naming.Rename
+			o.OnEvent = func(e retry.Event) { events = append(events, e) }
+		}))
+		in := &s3.CreateBucketInput{Bucket: aws.String(taken)}
+		out, err := c.CreateBucket(context.Background(), in)
+		require.NoError(t, err)
+		final, ok := retry.FinalBucket(out.ResultMetadata)
+		require.True(t, ok)
+		assert.NotEqual(t, taken, final)
+		assert.Equal(t, taken, aws.ToString(in.Bucket), "the caller's input is untouched")
+		assert.NoError(t, naming.ValidateBucket(final))
+		_, err = c.HeadBucket(context.Background(), &s3.HeadBucketInput{Bucket: &final})
+		assert.NoError(t, err, "the renamed bucket exists and is ours")
+		assert.Equal(t, 2, inj.Count("CreateBucket"))
+		require.Len(t, events, 1)
+		assert.Equal(t, retry.Rename, events[0].Action)
+		assert.Equal(t, final, events[0].NewBucket)
+	})
+}
