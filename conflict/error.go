@@ -36,7 +36,25 @@ type Error struct {
 
 // NewError returns an Error of kind k for err, with Code, StatusCode,
 // RequestID and HostID read from err's chain.
+//
+// When err already holds an *Error (a precheck's refusal, say), the result
+// is a copy of it with k, and with op, bucket and key where they are given.
 func NewError(k Kind, op, bucket, key string, err error) *Error {
+	var prev *Error
+	if errors.As(err, &prev) {
+		cp := *prev
+		cp.Kind = k
+		if op != "" {
+			cp.Operation = op
+		}
+		if bucket != "" {
+			cp.Bucket = bucket
+		}
+		if key != "" {
+			cp.Key = key
+		}
+		return &cp
+	}
 	e := &Error{Kind: k, Operation: op, Bucket: bucket, Key: key, Attempts: 1, Err: err}
 	e.Code, e.StatusCode = codeAndStatus(err)
 	e.RequestID, e.HostID = requestIDs(err)

@@ -128,7 +128,13 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 		}
 		stop := func(reason error) error {
 			ce := conflict.NewError(kind, op, t.bucket, t.key, err)
-			ce.Attempts, ce.Elapsed, ce.Reason, ce.UploadID = n, elapsed, reason, t.uploadID
+			ce.Attempts, ce.Elapsed = n, elapsed
+			if reason != nil {
+				ce.Reason = reason
+			}
+			if t.uploadID != "" {
+				ce.UploadID = t.uploadID
+			}
 			e := ev(Stop)
 			e.Err = ce
 			o.emit(ctx, e)

@@ -1,0 +1,53 @@
+// Package precheck checks a bucket's or version's state before the calls
+// that state would make fail — or, worse, succeed in a surprising way —
+// and turns the surprise into a clear error before the request is sent.
+//
+//	client := s3.NewFromConfig(cfg, retry.OnConflict(), precheck.Enable())
+//
+// # Checks and what they cost
+//
+//	check               default  before                         extra requests (cold / warm)
+//	CreateBucket        on       CreateBucket                   1 HeadBucket / 1
+//	DeleteBucket        on       DeleteBucket                   1 ListObjectVersions / 1
+//	EmptyFirst          off      DeleteBucket                   1 listing per 1000 versions + 1 DeleteObjects per 1000
+//	LockedVersion       on       DeleteObject with VersionId    1 GetObjectLockConfiguration, then on a lock
+//	                                                            bucket 2 (legal hold, retention) / 0 or 2
+//	LockedVersionBatch  off      DeleteObjects                  as LockedVersion, per versioned key
+//	UnversionedDelete   off      DeleteObject without VersionId 1 GetBucketVersioning / 0
+//	SuspendOnLock       on       PutBucketVersioning Suspended  1 GetObjectLockConfiguration / 0
+//
+// What the checks prove, and what they do not:
+//
+//   - CreateBucket: HeadBucket 200 means "exists and you may access it", not
+//     "you own it"; 403 means "exists and you may not list it", which can be
+//     your own bucket. With the caller's account ID (Options.AccountID, or the
+//     credentials' own) HeadBucket carries ExpectedBucketOwner and a 200
+//     proves ownership: CreateBucket is not sent and the call returns a
+//     *conflict.Error of kind AlreadyOwned (retry.OnConflict turns it into
+//     success, as it does S3's own BucketAlreadyOwnedByYou). In us-east-1,
+//     where re-creating your bucket answers 200 and resets its ACLs, any 200
+//     stops the call the same way. Every other answer proves nothing: the call
+//     goes on and S3 decides. When the owned bucket differs from the request
+//     (another region, no Object Lock) the error is ErrMismatch instead.
+//   - DeleteBucket: a bucket holding versions or delete markers gives a
+//     *conflict.Error of kind NotEmpty whose Key names one of them.
+//   - Deletes of locked versions give ErrLocked with the retention mode and
+//     date or the legal hold; GOVERNANCE with BypassGovernanceRetention goes
+//     ahead. When the check itself fails (no permission to read retention),
+//     S3 decides.
+//
+// # Cache
+//
+// Bucket facts are cached per client: Object Lock enabled for good (it can
+// never be turned off), versioning status and "no Object Lock" for
+// DefaultFactTTL (15 s), forgotten when the same client changes versioning,
+// deletes or creates the bucket. A cached fact may save a request; it never
+// turns a call S3 would accept into an error.
+//
+// # Scope
+//
+// The checks make their own requests through a client built from the
+// client's options at the first check: per-call option overrides are not
+// visible to them. Those requests are marked so that retry.OnConflict and
+// precheck let them through untouched.
+package precheck

@@ -1,0 +1,68 @@
+package precheck
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+)
+
+// The refusals of prechecks that are not S3 conflicts. A refusal is an
+// *Error whose Reason is one of these, so errors.Is(err, precheck.ErrLocked)
+// works. Refusals that are conflicts (a bucket not empty, an invalid state,
+// a bucket already owned) are *conflict.Error values with the matching
+// Kind, as S3's own answer would have been.
+var (
+	// ErrLocked: the version is under Object Lock retention or legal hold;
+	// the delete was not sent.
+	ErrLocked = errors.New("version is locked")
+	// ErrWouldAddDeleteMarker: DeleteObject without VersionId on a
+	// versioning-enabled bucket removes nothing; it adds a delete marker.
+	ErrWouldAddDeleteMarker = errors.New("would only add a delete marker: the bucket is versioned and no VersionId was given")
+	// ErrMismatch: the bucket already exists and is ours, but not as the
+	// request asked (another region, no Object Lock).
+	ErrMismatch = errors.New("bucket exists but differs from the request")
+)
+
+// Error is a precheck's refusal: the call was not sent.
+type Error struct {
+	Check     string // the check that refused
+	Operation string
+	Bucket    string
+	Key       string
+	VersionID string
+	Reason    error // ErrLocked, ErrWouldAddDeleteMarker or ErrMismatch
+
+	// For ErrLocked: the retention mode and date, or the legal hold.
+	Mode        types.ObjectLockRetentionMode
+	RetainUntil time.Time
+	LegalHold   bool
+
+	// For ErrMismatch: what was asked and what the bucket has.
+	Field, Want, Have string
+}
+
+// Error returns a short description.
+func (e *Error) Error() string {
+	where := e.Bucket
+	if e.Key != "" {
+		where += "/" + e.Key
+	}
+	if e.VersionID != "" {
+		where += " version " + e.VersionID
+	}
+	msg := fmt.Sprintf("precheck: %s %s: %v", e.Operation, where, e.Reason)
+	switch {
+	case errors.Is(e.Reason, ErrLocked) && e.LegalHold:
+		msg += " (legal hold on)"
+	case errors.Is(e.Reason, ErrLocked) && !e.RetainUntil.IsZero():
+		msg += fmt.Sprintf(" (%s retention until %s)", e.Mode, e.RetainUntil.UTC().Format(time.RFC3339))
+	case errors.Is(e.Reason, ErrMismatch):
+		msg += fmt.Sprintf(" (%s: asked %q, bucket has %q)", e.Field, e.Want, e.Have)
+	}
+	return msg
+}
+
+// Unwrap returns the reason.
+func (e *Error) Unwrap() error { return e.Reason }

@@ -1,0 +1,238 @@
+package precheck
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/s3conflict/s3conflict/conflict"
+)
+
+// objectLock says whether bucket has Object Lock enabled, from the cache
+// or one GetObjectLockConfiguration. known is false when S3 would not say.
+// requests, when not nil, counts a request sent.
+func (m *checker) objectLock(ctx context.Context, bucket string, requests *int) (enabled, known bool) {
+	if enabled, ok := m.facts.lock(bucket); ok {
+		return enabled, true
+	}
+	if requests != nil {
+		*requests++
+	}
+	out, err := m.client().GetObjectLockConfiguration(inner(ctx), &s3.GetObjectLockConfigurationInput{Bucket: &bucket})
+	switch {
+	case err == nil:
+		enabled = out.ObjectLockConfiguration != nil && out.ObjectLockConfiguration.ObjectLockEnabled == types.ObjectLockEnabledEnabled
+	case codeOf(err) == "ObjectLockConfigurationNotFoundError" || statusOf(err) == http.StatusNotFound && codeOf(err) != "NoSuchBucket":
+		enabled = false
+	default:
+		return false, false // no permission, no such bucket, ...: S3 decides
+	}
+	m.facts.setLock(bucket, enabled)
+	return enabled, true
+}
+
+// versioning returns the bucket's versioning status, cached for the TTL.
+func (m *checker) versioning(ctx context.Context, bucket string, requests *int) (types.BucketVersioningStatus, bool) {
+	if s, ok := m.facts.versioning(bucket); ok {
+		return s, true
+	}
+	*requests++
+	out, err := m.client().GetBucketVersioning(inner(ctx), &s3.GetBucketVersioningInput{Bucket: &bucket})
+	if err != nil {
+		return "", false
+	}
+	m.facts.setVersioning(bucket, out.Status)
+	return out.Status, true
+}
+
+// deleteObject: with a VersionId on an Object Lock bucket, refuse a locked
+// version (default on); without one on a versioning-enabled bucket, refuse
+// a delete that would only add a delete marker (opt-in).
+func (m *checker) deleteObject(ctx context.Context, in *s3.DeleteObjectInput) error {
+	o := &m.opts
+	bucket, key := deref(in.Bucket), deref(in.Key)
+	if in.VersionId == nil {
+		if !o.UnversionedDelete.on(false) {
+			return nil
+		}
+		ev := Event{Check: "UnversionedDelete", Operation: "DeleteObject", Bucket: bucket, Key: key}
+		status, ok := m.versioning(ctx, bucket, &ev.Requests)
+		if ok && status == types.BucketVersioningStatusEnabled {
+			return m.refuse(ctx, ev, &Error{Check: ev.Check, Operation: "DeleteObject", Bucket: bucket, Key: key, Reason: ErrWouldAddDeleteMarker})
+		}
+		ev.Outcome = "proceed"
+		m.emit(ctx, ev)
+		return nil
+	}
+	if !o.LockedVersion.on(true) {
+		return nil
+	}
+	ev := Event{Check: "LockedVersion", Operation: "DeleteObject", Bucket: bucket, Key: key, VersionID: deref(in.VersionId)}
+	if lerr := m.locked(ctx, bucket, key, deref(in.VersionId), aws.ToBool(in.BypassGovernanceRetention), &ev.Requests); lerr != nil {
+		lerr.Operation = "DeleteObject"
+		return m.refuse(ctx, ev, lerr)
+	}
+	ev.Outcome = "proceed"
+	m.emit(ctx, ev)
+	return nil
+}
+
+// locked returns an *Error when the version is kept by Object Lock, nil
+// when it is not or when that cannot be read (S3 decides).
+func (m *checker) locked(ctx context.Context, bucket, key, versionID string, bypass bool, requests *int) *Error {
+	enabled, known := m.objectLock(ctx, bucket, requests)
+	if !known || !enabled {
+		return nil
+	}
+	c := m.client()
+	*requests++
+	hold, err := c.GetObjectLegalHold(inner(ctx), &s3.GetObjectLegalHoldInput{Bucket: &bucket, Key: &key, VersionId: &versionID})
+	if err == nil && hold.LegalHold != nil && hold.LegalHold.Status == types.ObjectLockLegalHoldStatusOn {
+		return &Error{Check: "LockedVersion", Bucket: bucket, Key: key, VersionID: versionID, Reason: ErrLocked, LegalHold: true}
+	}
+	*requests++
+	ret, err := c.GetObjectRetention(inner(ctx), &s3.GetObjectRetentionInput{Bucket: &bucket, Key: &key, VersionId: &versionID})
+	if err != nil || ret.Retention == nil || ret.Retention.RetainUntilDate == nil {
+		return nil
+	}
+	until := *ret.Retention.RetainUntilDate
+	if !until.After(m.opts.Now()) {
+		return nil // expired
+	}
+	mode := ret.Retention.Mode
+	if mode == types.ObjectLockRetentionModeGovernance && bypass {
+		return nil
+	}
+	return &Error{Check: "LockedVersion", Bucket: bucket, Key: key, VersionID: versionID, Reason: ErrLocked, Mode: mode, RetainUntil: until}
+}
+
+// deleteObjects checks each versioned key; locked ones are left out of
+// the request and reported in the output's Errors with code "ObjectLocked".
+func (m *checker) deleteObjects(ctx context.Context, in *s3.DeleteObjectsInput, call middleware.InitializeInput, next middleware.InitializeHandler) (
+	middleware.InitializeOutput, middleware.Metadata, error,
+) {
+	if in.Delete == nil {
+		return next.HandleInitialize(ctx, call)
+	}
+	bucket := deref(in.Bucket)
+	bypass := aws.ToBool(in.BypassGovernanceRetention)
+	var keep []types.ObjectIdentifier
+	var refused []types.Error
+	for _, id := range in.Delete.Objects {
+		if id.VersionId == nil {
+			keep = append(keep, id)
+			continue
+		}
+		ev := Event{Check: "LockedVersionBatch", Operation: "DeleteObjects", Bucket: bucket, Key: deref(id.Key), VersionID: deref(id.VersionId)}
+		if lerr := m.locked(ctx, bucket, deref(id.Key), deref(id.VersionId), bypass, &ev.Requests); lerr != nil {
+			lerr.Operation = "DeleteObjects"
+			_ = m.refuse(ctx, ev, lerr)
+			refused = append(refused, types.Error{Key: id.Key, VersionId: id.VersionId, Code: aws.String("ObjectLocked"), Message: aws.String(lerr.Error())})
+			continue
+		}
+		keep = append(keep, id)
+	}
+	if len(refused) == 0 {
+		return next.HandleInitialize(ctx, call)
+	}
+	if len(keep) == 0 {
+		return middleware.InitializeOutput{Result: &s3.DeleteObjectsOutput{Errors: refused}}, middleware.Metadata{}, nil
+	}
+	cp := *in // never change the caller's input
+	del := *in.Delete
+	del.Objects = keep
+	cp.Delete = &del
+	call.Parameters = &cp
+	out, md, err := next.HandleInitialize(ctx, call)
+	if err != nil {
+		return out, md, err
+	}
+	if res, ok := out.Result.(*s3.DeleteObjectsOutput); ok {
+		res.Errors = append(res.Errors, refused...)
+	}
+	return out, md, nil
+}
+
+// suspendVersioning refuses to suspend versioning on an Object Lock bucket.
+func (m *checker) suspendVersioning(ctx context.Context, in *s3.PutBucketVersioningInput) error {
+	if in.VersioningConfiguration == nil || in.VersioningConfiguration.Status != types.BucketVersioningStatusSuspended {
+		return nil
+	}
+	bucket := deref(in.Bucket)
+	ev := Event{Check: "SuspendOnLock", Operation: "PutBucketVersioning", Bucket: bucket}
+	if enabled, known := m.objectLock(ctx, bucket, &ev.Requests); known && enabled {
+		return m.refuse(ctx, ev, &conflict.Error{Kind: conflict.InvalidState, Code: conflict.CodeInvalidBucketState,
+			Operation: "PutBucketVersioning", Bucket: bucket, Attempts: 1, Reason: errPrecheckedLock})
+	}
+	ev.Outcome = "proceed"
+	m.emit(ctx, ev)
+	return nil
+}
+
+var errPrecheckedLock = errors.New("precheck: versioning cannot be suspended on an Object Lock bucket; PutBucketVersioning not sent")
+
+// emptyBucket deletes every version and delete marker in batches of up to
+// 1000, stopping at the first one S3 keeps (Object Lock).
+func (m *checker) emptyBucket(ctx context.Context, in *s3.DeleteBucketInput) error {
+	bucket := deref(in.Bucket)
+	c := m.client()
+	ev := Event{Check: "EmptyFirst", Operation: "DeleteBucket", Bucket: bucket}
+	var keyMarker, versionMarker *string
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		ev.Requests++
+		lv, err := c.ListObjectVersions(inner(ctx), &s3.ListObjectVersionsInput{Bucket: in.Bucket, KeyMarker: keyMarker,
+			VersionIdMarker: versionMarker, ExpectedBucketOwner: in.ExpectedBucketOwner})
+		if err != nil {
+			return m.refuse(ctx, ev, &Error{Check: "EmptyFirst", Operation: "DeleteBucket", Bucket: bucket,
+				Reason: errors.Join(errEmptyFailed, err)})
+		}
+		var ids []types.ObjectIdentifier
+		for _, v := range lv.Versions {
+			ids = append(ids, types.ObjectIdentifier{Key: v.Key, VersionId: v.VersionId})
+		}
+		for _, d := range lv.DeleteMarkers {
+			ids = append(ids, types.ObjectIdentifier{Key: d.Key, VersionId: d.VersionId})
+		}
+		for len(ids) > 0 {
+			batch := ids[:min(len(ids), 1000)]
+			ids = ids[len(batch):]
+			ev.Requests++
+			out, err := c.DeleteObjects(inner(ctx), &s3.DeleteObjectsInput{Bucket: in.Bucket, ExpectedBucketOwner: in.ExpectedBucketOwner,
+				Delete: &types.Delete{Objects: batch, Quiet: aws.Bool(true)}})
+			if err != nil {
+				return m.refuse(ctx, ev, &Error{Check: "EmptyFirst", Operation: "DeleteBucket", Bucket: bucket,
+					Reason: errors.Join(errEmptyFailed, err)})
+			}
+			ev.Deleted += len(batch) - len(out.Errors)
+			if len(out.Errors) > 0 {
+				e := out.Errors[0]
+				reason := errEmptyFailed
+				if aws.ToString(e.Code) == "AccessDenied" {
+					reason = ErrLocked
+				}
+				return m.refuse(ctx, ev, &Error{Check: "EmptyFirst", Operation: "DeleteBucket", Bucket: bucket,
+					Key: aws.ToString(e.Key), VersionID: aws.ToString(e.VersionId), Reason: reason})
+			}
+			pe := ev
+			pe.Outcome = "progress"
+			m.emit(ctx, pe)
+		}
+		if !aws.ToBool(lv.IsTruncated) {
+			break
+		}
+		keyMarker, versionMarker = lv.NextKeyMarker, lv.NextVersionIdMarker
+	}
+	ev.Outcome = "proceed"
+	m.emit(ctx, ev)
+	return nil
+}
+
+var errEmptyFailed = errors.New("emptying the bucket failed")

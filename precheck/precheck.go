@@ -1,0 +1,224 @@
+package precheck
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	smithy "github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/s3conflict/s3conflict/internal/stackid"
+)
+
+// API is what the checks call: the subset of *s3.Client they use.
+type API interface {
+	HeadBucket(context.Context, *s3.HeadBucketInput, ...func(*s3.Options)) (*s3.HeadBucketOutput, error)
+	ListObjectVersions(context.Context, *s3.ListObjectVersionsInput, ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error)
+	ListObjectsV2(context.Context, *s3.ListObjectsV2Input, ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
+	DeleteObjects(context.Context, *s3.DeleteObjectsInput, ...func(*s3.Options)) (*s3.DeleteObjectsOutput, error)
+	GetBucketVersioning(context.Context, *s3.GetBucketVersioningInput, ...func(*s3.Options)) (*s3.GetBucketVersioningOutput, error)
+	GetObjectLockConfiguration(context.Context, *s3.GetObjectLockConfigurationInput, ...func(*s3.Options)) (*s3.GetObjectLockConfigurationOutput, error)
+	GetObjectRetention(context.Context, *s3.GetObjectRetentionInput, ...func(*s3.Options)) (*s3.GetObjectRetentionOutput, error)
+	GetObjectLegalHold(context.Context, *s3.GetObjectLegalHoldInput, ...func(*s3.Options)) (*s3.GetObjectLegalHoldOutput, error)
+}
+
+var _ API = (*s3.Client)(nil)
+
+// Enable returns an s3.Client option that runs the checks the Options
+// choose before the calls they guard; with no arguments, the default checks
+// (CreateBucket, DeleteBucket, locked versions, suspending versioning on an
+// Object Lock bucket).
+//
+// It composes with retry.OnConflict in either order: the retry loop stays
+// outermost, so every pass (a rename, say) is checked again. The checks'
+// own requests go through a client built from this client's options as they
+// are at the first check; per-call option overrides are not visible to them.
+// Those requests are marked so that this module's middlewares let them
+// through: no recursion, no retries of their own.
+//
+// Bucket facts are cached per client (see Options.FactTTL). Applying Enable
+// again replaces the earlier registration.
+func Enable(optFns ...func(*Options)) func(*s3.Options) {
+	var o Options
+	for _, fn := range optFns {
+		if fn != nil {
+			fn(&o)
+		}
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return func(so *s3.Options) {
+		m := &checker{opts: o, facts: newFacts(o.FactTTL, o.Now), region: so.Region}
+		build := stackid.Inner(so)
+		m.client = func() API {
+			m.once.Do(func() {
+				c := build()
+				m.api, m.region = c, c.Options().Region
+				m.creds = c.Options().Credentials
+			})
+			return m.api
+		}
+		so.APIOptions = append(so.APIOptions, m.register)
+	}
+}
+
+// checker is one registration: its options, its client and its cache.
+type checker struct {
+	opts   Options
+	facts  *facts
+	client func() API
+
+	once   sync.Once
+	api    API
+	region string
+	creds  aws.CredentialsProvider
+}
+
+// accountID is the caller's account: Options.AccountID, or the one the
+// credentials carry, or "".
+func (m *checker) accountID(ctx context.Context) string {
+	if m.opts.AccountID != "" {
+		return m.opts.AccountID
+	}
+	m.client()
+	if m.creds == nil {
+		return ""
+	}
+	c, err := m.creds.Retrieve(ctx)
+	if err != nil {
+		return ""
+	}
+	return c.AccountID
+}
+
+func (m *checker) register(stack *middleware.Stack) error {
+	if _, ok := stack.Finalize.Get("PresignHTTPRequest"); ok {
+		return nil
+	}
+	if _, ok := stack.Initialize.Get(stackid.Precheck); ok {
+		if _, err := stack.Initialize.Remove(stackid.Precheck); err != nil {
+			return err
+		}
+	}
+	// Behind the retry loop when it is there, so that each pass is checked.
+	if _, ok := stack.Initialize.Get(stackid.Retry); ok {
+		return stack.Initialize.Insert(m, stackid.Retry, middleware.After)
+	}
+	return stack.Initialize.Add(m, middleware.Before)
+}
+
+// ID returns the middleware's ID on the stack.
+func (*checker) ID() string { return stackid.Precheck }
+
+// HandleInitialize runs the check for the operation, if any, then the call.
+func (m *checker) HandleInitialize(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (
+	out middleware.InitializeOutput, md middleware.Metadata, err error,
+) {
+	if stackid.IsInternalCall(ctx) {
+		return next.HandleInitialize(ctx, in)
+	}
+	o := &m.opts
+	switch p := in.Parameters.(type) {
+	case *s3.CreateBucketInput:
+		if o.CreateBucket.on(true) {
+			if err := m.createBucket(ctx, p); err != nil {
+				return out, md, err
+			}
+		}
+		out, md, err = next.HandleInitialize(ctx, in)
+		if err == nil {
+			m.facts.forget(deref(p.Bucket), true)
+		}
+		return out, md, err
+	case *s3.DeleteBucketInput:
+		if o.EmptyFirst {
+			if err := m.emptyBucket(ctx, p); err != nil {
+				return out, md, err
+			}
+		} else if o.DeleteBucket.on(true) {
+			if err := m.deleteBucket(ctx, p); err != nil {
+				return out, md, err
+			}
+		}
+		out, md, err = next.HandleInitialize(ctx, in)
+		if err == nil {
+			m.facts.forget(deref(p.Bucket), true)
+		}
+		return out, md, err
+	case *s3.DeleteObjectInput:
+		if err := m.deleteObject(ctx, p); err != nil {
+			return out, md, err
+		}
+	case *s3.DeleteObjectsInput:
+		if o.LockedVersionBatch.on(false) {
+			return m.deleteObjects(ctx, p, in, next)
+		}
+	case *s3.PutBucketVersioningInput:
+		if o.SuspendOnLock.on(true) {
+			if err := m.suspendVersioning(ctx, p); err != nil {
+				return out, md, err
+			}
+		}
+		out, md, err = next.HandleInitialize(ctx, in)
+		m.facts.forget(deref(p.Bucket), false) // changed (or maybe changed) by this client
+		return out, md, err
+	}
+	return next.HandleInitialize(ctx, in)
+}
+
+// inner marks ctx for the checks' own requests.
+func inner(ctx context.Context) context.Context { return stackid.WithInternalCall(ctx) }
+
+func (m *checker) emit(ctx context.Context, e Event) {
+	if m.opts.OnEvent != nil {
+		m.opts.OnEvent(e)
+	}
+	if l := m.opts.Logger; l != nil && l.Enabled(ctx, slog.LevelDebug) {
+		attrs := []slog.Attr{slog.String("check", e.Check), slog.String("operation", e.Operation),
+			slog.String("bucket", e.Bucket), slog.String("outcome", e.Outcome), slog.Int("requests", e.Requests)}
+		if e.Key != "" {
+			attrs = append(attrs, slog.String("key", e.Key))
+		}
+		if e.VersionID != "" {
+			attrs = append(attrs, slog.String("version_id", e.VersionID))
+		}
+		if e.Deleted > 0 {
+			attrs = append(attrs, slog.Int("deleted", e.Deleted))
+		}
+		if e.Err != nil {
+			attrs = append(attrs, slog.String("error", e.Err.Error()))
+		}
+		l.LogAttrs(ctx, slog.LevelDebug, "s3 precheck", attrs...)
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// statusOf returns the HTTP status of an SDK error, 0 when there is none.
+func statusOf(err error) int {
+	var se interface{ HTTPStatusCode() int }
+	if errors.As(err, &se) {
+		return se.HTTPStatusCode()
+	}
+	return 0
+}
+
+// codeOf returns the S3 error code of an SDK error.
+func codeOf(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}

@@ -1,0 +1,311 @@
+package precheck_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/s3conflict/s3conflict/conflict"
+	"github.com/s3conflict/s3conflict/internal/versitygw"
+	"github.com/s3conflict/s3conflict/precheck"
+	"github.com/s3conflict/s3conflict/retry"
+)
+
+var ctx = context.Background()
+
+func withAccount(o *precheck.Options) { o.AccountID = versitygw.Root.AccessKey }
+
+func TestCreateBucketNewProceeds(t *testing.T) {
+	c, inj := counted(t, retry.OnConflict(), precheck.Enable(withAccount))
+	name := bucketName(t)
+	_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &name})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"HeadBucket", "CreateBucket"}, ops(inj))
+}
+
+func TestCreateBucketOwnedIsNotSent(t *testing.T) {
+	name := mkBucket(t, plain(t), false)
+	for _, tc := range []struct {
+		name string
+		opts []func(*precheck.Options)
+	}{{"account-known", []func(*precheck.Options){withAccount}}, {"us-east-1-any-200", nil}} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, inj := counted(t, retry.OnConflict(), precheck.Enable(tc.opts...))
+			out, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &name})
+			require.NoError(t, err, "already owned is success under retry.OnConflict")
+			res, ok := retry.ResultOf(out.ResultMetadata)
+			require.True(t, ok)
+			assert.Equal(t, conflict.AlreadyOwned, res.Accepted)
+			assert.Equal(t, []string{"HeadBucket"}, ops(inj), "CreateBucket never sent")
+
+			// Without the retry layer the same answer is a typed error.
+			c2, _ := counted(t, precheck.Enable(tc.opts...))
+			_, err = c2.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &name})
+			assert.ErrorIs(t, err, conflict.AlreadyOwned)
+		})
+	}
+}
+
+// Another account's bucket: HeadBucket answers 403, which proves nothing;
+// the call goes on and S3 says BucketAlreadyExists. 403 alone is never
+// NameTaken.
+func TestCreateBucketOthersFallsThrough(t *testing.T) {
+	versitygw.Need(t, vgw)
+	name := mkBucket(t, vgw.Client(versitygw.Other), false)
+	c, inj := counted(t, retry.OnConflict(), precheck.Enable(withAccount))
+	_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &name})
+	require.ErrorIs(t, err, conflict.NameTaken)
+	assert.Equal(t, []string{"HeadBucket", "CreateBucket"}, ops(inj))
+	assert.Equal(t, 403, inj.Records()[0].Status)
+}
+
+func TestCreateBucketOwnedButDifferent(t *testing.T) {
+	name := mkBucket(t, plain(t), false)
+	c, inj := counted(t, retry.OnConflict(), precheck.Enable(withAccount))
+	_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &name, ObjectLockEnabledForBucket: aws.Bool(true)})
+	require.ErrorIs(t, err, precheck.ErrMismatch)
+	var pe *precheck.Error
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, "object lock", pe.Field)
+	assert.NotContains(t, ops(inj), "CreateBucket")
+
+	_, err = c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &name,
+		CreateBucketConfiguration: &types.CreateBucketConfiguration{LocationConstraint: types.BucketLocationConstraintEuWest2}})
+	require.ErrorIs(t, err, precheck.ErrMismatch)
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, "region", pe.Field)
+	assert.Equal(t, "us-east-1", pe.Have)
+}
+
+func TestDeleteBucket(t *testing.T) {
+	p := plain(t)
+	c, inj := counted(t, retry.OnConflict(), precheck.Enable())
+
+	full := mkBucket(t, p, false)
+	put(t, p, full, "inside")
+	_, err := c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: &full})
+	require.ErrorIs(t, err, conflict.NotEmpty)
+	var ce *conflict.Error
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "inside", ce.Key, "names a sample key")
+	assert.Equal(t, []string{"ListObjectVersions"}, ops(inj), "DeleteBucket never sent")
+
+	// only a delete marker left: still not empty
+	marked := mkBucket(t, p, false)
+	enableVersioning(t, p, marked)
+	put(t, p, marked, "gone")
+	_, err = p.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &marked, Key: aws.String("gone")})
+	require.NoError(t, err)
+	_, err = p.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &marked, Key: aws.String("gone"), VersionId: firstVersion(t, p, marked, false)})
+	require.NoError(t, err)
+	_, err = c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: &marked})
+	require.ErrorIs(t, err, conflict.NotEmpty)
+
+	inj.Reset()
+	empty := mkBucket(t, p, false)
+	_, err = c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: &empty})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"ListObjectVersions", "DeleteBucket"}, ops(inj))
+}
+
+// firstVersion returns the version ID of the first version (or delete
+// marker when markers is true) of bucket.
+func firstVersion(t *testing.T, c *s3.Client, bucket string, markers bool) *string {
+	t.Helper()
+	lv, err := c.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: &bucket})
+	require.NoError(t, err)
+	if markers {
+		require.NotEmpty(t, lv.DeleteMarkers)
+		return lv.DeleteMarkers[0].VersionId
+	}
+	require.NotEmpty(t, lv.Versions)
+	return lv.Versions[0].VersionId
+}
+
+func TestEmptyFirst(t *testing.T) {
+	p := plain(t)
+	name := mkBucket(t, p, false)
+	enableVersioning(t, p, name)
+	for _, k := range []string{"a", "a", "b", "c/d"} {
+		put(t, p, name, k)
+	}
+	_, err := p.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &name, Key: aws.String("b")}) // a delete marker
+	require.NoError(t, err)
+
+	var progress []precheck.Event
+	c, _ := counted(t, precheck.Enable(func(o *precheck.Options) {
+		o.EmptyFirst = true
+		o.OnEvent = func(e precheck.Event) {
+			if e.Outcome == "progress" {
+				progress = append(progress, e)
+			}
+		}
+	}))
+	_, err = c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: &name})
+	require.NoError(t, err)
+	require.NotEmpty(t, progress)
+	assert.Equal(t, 5, progress[len(progress)-1].Deleted, "4 versions and 1 delete marker")
+	_, err = p.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &name})
+	assert.Error(t, err, "the bucket is gone")
+}
+
+func TestEmptyFirstStopsAtLockedVersion(t *testing.T) {
+	p := plain(t)
+	name := mkBucket(t, p, true)
+	out := put(t, p, name, "kept")
+	_, err := p.PutObjectLegalHold(ctx, &s3.PutObjectLegalHoldInput{Bucket: &name, Key: aws.String("kept"), VersionId: out.VersionId,
+		LegalHold: &types.ObjectLockLegalHold{Status: types.ObjectLockLegalHoldStatusOn}})
+	require.NoError(t, err)
+	c, inj := counted(t, precheck.Enable(func(o *precheck.Options) { o.EmptyFirst = true }))
+	_, err = c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: &name})
+	require.ErrorIs(t, err, precheck.ErrLocked)
+	var pe *precheck.Error
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, "kept", pe.Key)
+	assert.NotContains(t, ops(inj), "DeleteBucket")
+	_, err = p.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &name, Key: aws.String("kept")})
+	assert.NoError(t, err)
+}
+
+func TestLockedVersion(t *testing.T) {
+	p := plain(t)
+	name := mkBucket(t, p, true)
+	until := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+	gov := put(t, p, name, "governed")
+	_, err := p.PutObjectRetention(ctx, &s3.PutObjectRetentionInput{Bucket: &name, Key: aws.String("governed"), VersionId: gov.VersionId,
+		Retention: &types.ObjectLockRetention{Mode: types.ObjectLockRetentionModeGovernance, RetainUntilDate: &until}})
+	require.NoError(t, err)
+	held := put(t, p, name, "held")
+	_, err = p.PutObjectLegalHold(ctx, &s3.PutObjectLegalHoldInput{Bucket: &name, Key: aws.String("held"), VersionId: held.VersionId,
+		LegalHold: &types.ObjectLockLegalHold{Status: types.ObjectLockLegalHoldStatusOn}})
+	require.NoError(t, err)
+	free := put(t, p, name, "free")
+
+	c, inj := counted(t, retry.OnConflict(), precheck.Enable())
+	_, err = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &name, Key: aws.String("governed"), VersionId: gov.VersionId})
+	require.ErrorIs(t, err, precheck.ErrLocked)
+	var pe *precheck.Error
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, types.ObjectLockRetentionModeGovernance, pe.Mode)
+	assert.True(t, pe.RetainUntil.Equal(until), "%v != %v", pe.RetainUntil, until)
+	assert.Equal(t, aws.ToString(gov.VersionId), pe.VersionID)
+	assert.NotContains(t, ops(inj), "DeleteObject")
+	assert.Equal(t, []string{"GetObjectLockConfiguration", "GetObjectLegalHold", "GetObjectRetention"}, ops(inj), "cold: 3 requests")
+
+	inj.Reset()
+	_, err = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &name, Key: aws.String("held"), VersionId: held.VersionId})
+	require.ErrorIs(t, err, precheck.ErrLocked)
+	require.ErrorAs(t, err, &pe)
+	assert.True(t, pe.LegalHold)
+	assert.Equal(t, []string{"GetObjectLegalHold"}, ops(inj), "warm: Object Lock is cached for good")
+
+	inj.Reset()
+	_, err = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &name, Key: aws.String("free"), VersionId: free.VersionId})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"GetObjectLegalHold", "GetObjectRetention", "DeleteObject"}, ops(inj))
+
+	_, err = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &name, Key: aws.String("governed"), VersionId: gov.VersionId,
+		BypassGovernanceRetention: aws.Bool(true)})
+	require.NoError(t, err, "GOVERNANCE with bypass goes ahead")
+}
+
+func TestLockedVersionOnPlainBucketIsFreeWhenWarm(t *testing.T) {
+	p := plain(t)
+	name := mkBucket(t, p, false)
+	enableVersioning(t, p, name)
+	v1, v2 := put(t, p, name, "k"), put(t, p, name, "k")
+	c, inj := counted(t, precheck.Enable())
+	_, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &name, Key: aws.String("k"), VersionId: v1.VersionId})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"GetObjectLockConfiguration", "DeleteObject"}, ops(inj))
+	inj.Reset()
+	_, err = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &name, Key: aws.String("k"), VersionId: v2.VersionId})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"DeleteObject"}, ops(inj))
+}
+
+func TestLockedVersionBatch(t *testing.T) {
+	p := plain(t)
+	name := mkBucket(t, p, true)
+	held := put(t, p, name, "held")
+	_, err := p.PutObjectLegalHold(ctx, &s3.PutObjectLegalHoldInput{Bucket: &name, Key: aws.String("held"), VersionId: held.VersionId,
+		LegalHold: &types.ObjectLockLegalHold{Status: types.ObjectLockLegalHoldStatusOn}})
+	require.NoError(t, err)
+	free := put(t, p, name, "free")
+	c, _ := counted(t, precheck.Enable(func(o *precheck.Options) { o.LockedVersionBatch = precheck.On }))
+	in := &s3.DeleteObjectsInput{Bucket: &name, Delete: &types.Delete{Objects: []types.ObjectIdentifier{
+		{Key: aws.String("held"), VersionId: held.VersionId}, {Key: aws.String("free"), VersionId: free.VersionId}}}}
+	out, err := c.DeleteObjects(ctx, in)
+	require.NoError(t, err)
+	require.Len(t, out.Deleted, 1)
+	assert.Equal(t, "free", aws.ToString(out.Deleted[0].Key))
+	require.Len(t, out.Errors, 1)
+	assert.Equal(t, "held", aws.ToString(out.Errors[0].Key))
+	assert.Equal(t, "ObjectLocked", aws.ToString(out.Errors[0].Code))
+	assert.Len(t, in.Delete.Objects, 2, "the caller's input is untouched")
+	_, err = p.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &name, Key: aws.String("held"), VersionId: held.VersionId})
+	assert.NoError(t, err)
+}
+
+func TestUnversionedDelete(t *testing.T) {
+	p := plain(t)
+	versioned := mkBucket(t, p, false)
+	enableVersioning(t, p, versioned)
+	put(t, p, versioned, "k")
+	c, inj := counted(t, precheck.Enable(func(o *precheck.Options) { o.UnversionedDelete = precheck.On }))
+	_, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &versioned, Key: aws.String("k")})
+	require.ErrorIs(t, err, precheck.ErrWouldAddDeleteMarker)
+	assert.Equal(t, []string{"GetBucketVersioning"}, ops(inj))
+	inj.Reset()
+	_, err = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &versioned, Key: aws.String("k")})
+	require.ErrorIs(t, err, precheck.ErrWouldAddDeleteMarker)
+	assert.Empty(t, ops(inj), "warm: no request at all")
+
+	// This client suspends versioning: the cached fact is forgotten.
+	_, err = c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: &versioned,
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusSuspended}})
+	require.NoError(t, err)
+	_, err = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &versioned, Key: aws.String("k")})
+	require.NoError(t, err)
+
+	unversioned := mkBucket(t, p, false)
+	put(t, p, unversioned, "k")
+	_, err = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &unversioned, Key: aws.String("k")})
+	require.NoError(t, err)
+}
+
+func TestSuspendVersioningOnLockBucket(t *testing.T) {
+	p := plain(t)
+	locked := mkBucket(t, p, true)
+	c, inj := counted(t, retry.OnConflict(), precheck.Enable())
+	suspend := &s3.PutBucketVersioningInput{Bucket: &locked,
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusSuspended}}
+	_, err := c.PutBucketVersioning(ctx, suspend)
+	require.ErrorIs(t, err, conflict.InvalidState)
+	assert.Equal(t, []string{"GetObjectLockConfiguration"}, ops(inj), "PutBucketVersioning never sent")
+
+	plainBucket := mkBucket(t, p, false)
+	enableVersioning(t, p, plainBucket)
+	suspend.Bucket = &plainBucket
+	_, err = c.PutBucketVersioning(ctx, suspend)
+	require.NoError(t, err)
+}
+
+// When a check cannot read what it needs, S3 decides: no error is made up.
+func TestCheckFailureLetsS3Decide(t *testing.T) {
+	versitygw.Need(t, vgw)
+	p := plain(t)
+	name := mkBucket(t, p, true)
+	out := put(t, p, name, "k")
+	other := vgw.Client(versitygw.Other, precheck.Enable())
+	_, err := other.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &name, Key: aws.String("k"), VersionId: out.VersionId})
+	require.Error(t, err, "S3 refuses the other account")
+	assert.False(t, errors.Is(err, precheck.ErrLocked), "the refusal is S3's, not a guess of ours: %v", err)
+}
