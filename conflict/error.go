@@ -76,13 +76,18 @@ func (e *Error) Error() string {
 	if e.Bucket != "" {
 		b.WriteByte(' ')
 		b.WriteString(e.Bucket)
-		if e.Key != "" {
+		if e.Key != "" && !strings.Contains(e.Operation, "Bucket") {
 			b.WriteByte('/')
 			b.WriteString(e.Key)
 		}
 	}
 	b.WriteString(": ")
 	b.WriteString(e.Kind.String())
+	if e.Key != "" && strings.Contains(e.Operation, "Bucket") {
+		b.WriteString(" (holds ")
+		b.WriteString(strconv.Quote(e.Key))
+		b.WriteByte(')')
+	}
 	if e.Code != "" || e.StatusCode != 0 {
 		b.WriteString(" (")
 		b.WriteString(e.Code)
