@@ -52,7 +52,11 @@ type recorder struct {
 	checks []precheck.Event
 }
 
-func (r *recorder) retryEvent(e retry.Event) { r.mu.Lock(); r.events = append(r.events, e); r.mu.Unlock() }
+func (r *recorder) retryEvent(e retry.Event) {
+	r.mu.Lock()
+	r.events = append(r.events, e)
+	r.mu.Unlock()
+}
 func (r *recorder) checkEvent(e precheck.Event) {
 	r.mu.Lock()
 	r.checks = append(r.checks, e)
@@ -229,5 +233,7 @@ func cleanup(client *s3.Client, bucket string) {
 	defer cancel()
 	_, _ = client.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: &bucket},
 		precheck.Enable(func(o *precheck.Options) { o.EmptyFirst = true }),
-		retry.OnConflict(func(o *retry.Options) { o.Backoff = func() backoff.BackOff { return backoff.NewConstantBackOff(100 * time.Millisecond) } }))
+		retry.OnConflict(func(o *retry.Options) {
+			o.Backoff = func() backoff.BackOff { return backoff.NewConstantBackOff(100 * time.Millisecond) }
+		}))
 }
