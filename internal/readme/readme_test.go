@@ -1,0 +1,106 @@
+// Package readme keeps the README's code samples compiling: each sample is
+// in an Example function below, and TestSamplesAreInSync checks that the
+// README still shows the same lines.
+package readme
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/s3conflict/s3conflict/conflict"
+	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/naming"
+	"github.com/s3conflict/s3conflict/precheck"
+	"github.com/s3conflict/s3conflict/retry"
+)
+
+var (
+	cfg     aws.Config
+	ctx     = context.Background()
+	name    = "invoices"
+	metrics = struct{ Add func(retry.Event) }{func(retry.Event) {}}
+)
+
+func Example_dropIn() {
+	client := s3.NewFromConfig(cfg, retry.OnConflict(), precheck.Enable())
+	_, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)})
+	if errors.Is(err, conflict.NameTaken) {
+		// the name belongs to another account: pick another (or turn on rename)
+	}
+}
+
+func Example_policy() {
+	// OperationAborted after a DeleteBucket can last minutes: stop at once there.
+	client := s3.NewFromConfig(cfg, retry.OnConflict(func(o *retry.Options) {
+		o.Policies = []retry.Policy{{Kind: conflict.Transient, Operation: "DeleteBucket", Action: retry.Stop}}
+	}))
+	_ = client
+}
+
+func Example_rename() {
+	client := s3.NewFromConfig(cfg,
+		retry.OnConflict(func(o *retry.Options) { o.Rename = naming.Rename }),
+		precheck.Enable(),
+	)
+	out, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("invoices")})
+	if err == nil {
+		if final, renamed := retry.FinalBucket(out.ResultMetadata); renamed {
+			name = final // the original name belongs to someone else now
+		}
+	}
+}
+
+func Example_logging() {
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	client := s3.NewFromConfig(cfg, retry.OnConflict(func(o *retry.Options) {
+		o.Logger = logger                                  // one record per decision
+		o.OnEvent = func(e retry.Event) { metrics.Add(e) } // the same facts, for metrics
+	}))
+	_ = client
+}
+
+func TestTaggingSurvivesAStorm(t *testing.T) {
+	srv := conflicttest.NewServer(t, conflicttest.WithFaults(conflicttest.Fault{
+		Operation: "PutBucketVersioning", Code: "OperationAborted", Times: 3,
+	}))
+	client := srv.Client(retry.OnConflict())
+	// ... your code against client; srv.Faults.Records() says what was served
+	_ = client
+}
+
+// TestSamplesAreInSync checks that every line of every Go sample in the
+// README appears in this file: a sample that no longer compiles here
+// cannot stay in the README.
+func TestSamplesAreInSync(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	self, err := os.ReadFile("readme_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := map[string]bool{}
+	for _, l := range strings.Split(string(self), "\n") {
+		code[strings.TrimSpace(l)] = true
+	}
+	blocks := regexp.MustCompile("(?s)```go\n(.*?)```").FindAllStringSubmatch(string(readme), -1)
+	if len(blocks) < 5 {
+		t.Fatalf("found %d Go samples in the README, want at least 5", len(blocks))
+	}
+	for _, b := range blocks {
+		for _, l := range strings.Split(b[1], "\n") {
+			if l = strings.TrimSpace(l); l != "" && !code[l] {
+				t.Errorf("README line not compiled here: %q", l)
+			}
+		}
+	}
+}
