@@ -4,6 +4,8 @@ import (
 	"errors"
 
 	smithy "github.com/aws/smithy-go"
+
+	"github.com/s3conflict/s3conflict/internal/s3err"
 )
 
 // Classifier classifies errors with user rules first and the built-in table
@@ -89,13 +91,5 @@ func OperationOf(err error) string {
 // codeAndStatus reads the S3 error code and HTTP status from err's chain;
 // either may be empty or zero.
 func codeAndStatus(err error) (code string, status int) {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		code = ae.ErrorCode()
-	}
-	var re interface{ HTTPStatusCode() int }
-	if errors.As(err, &re) {
-		status = re.HTTPStatusCode()
-	}
-	return code, status
+	return s3err.Code(err), s3err.Status(err)
 }

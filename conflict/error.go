@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/s3conflict/s3conflict/internal/s3err"
 )
 
 // Error is the one error type this module returns for an S3 conflict. It
@@ -57,7 +59,7 @@ func NewError(k Kind, op, bucket, key string, err error) *Error {
 	}
 	e := &Error{Kind: k, Operation: op, Bucket: bucket, Key: key, Attempts: 1, Err: err}
 	e.Code, e.StatusCode = codeAndStatus(err)
-	e.RequestID, e.HostID = requestIDs(err)
+	e.RequestID, e.HostID = s3err.RequestIDs(err)
 	if op == "" {
 		e.Operation = OperationOf(err)
 	}
@@ -125,19 +127,6 @@ func (e *Error) Unwrap() []error {
 func (e *Error) Is(target error) bool {
 	k, ok := target.(Kind)
 	return ok && k != None && k == e.Kind
-}
-
-// requestIDs reads x-amz-request-id and x-amz-id-2 from err's chain.
-func requestIDs(err error) (requestID, hostID string) {
-	var r interface{ ServiceRequestID() string }
-	if errors.As(err, &r) {
-		requestID = r.ServiceRequestID()
-	}
-	var h interface{ ServiceHostID() string }
-	if errors.As(err, &h) {
-		hostID = h.ServiceHostID()
-	}
-	return requestID, hostID
 }
 
 // words turns "CreateBucket" into "create bucket".

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/s3conflict/s3conflict/conflict"
+	"github.com/s3conflict/s3conflict/internal/s3err"
 )
 
 // createBucket: HeadBucket first. Only a 200 with ExpectedBucketOwner
@@ -28,7 +29,7 @@ func (m *checker) createBucket(ctx context.Context, in *s3.CreateBucketInput) er
 	head, err := m.client().HeadBucket(inner(ctx), hin)
 	if err != nil {
 		ev.Outcome = "unknown"
-		if statusOf(err) == http.StatusNotFound {
+		if s3err.Status(err) == http.StatusNotFound {
 			ev.Outcome = "proceed"
 		}
 		m.emit(ctx, ev)
@@ -121,7 +122,7 @@ func (m *checker) anyObject(ctx context.Context, bucket, owner *string, ev *Even
 		}
 		return "", "", true
 	}
-	if s := statusOf(err); s != http.StatusNotImplemented && s != http.StatusMethodNotAllowed && codeOf(err) != "NotImplemented" {
+	if s := s3err.Status(err); s != http.StatusNotImplemented && s != http.StatusMethodNotAllowed && s3err.Code(err) != "NotImplemented" {
 		return "", "", false
 	}
 	ev.Requests++

@@ -1,20 +1,13 @@
 package precheck_test
 
 import (
-	"context"
-	"fmt"
 	"os"
-	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/stretchr/testify/require"
 
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/internal/versitygw"
 )
 
@@ -22,15 +15,7 @@ var vgw *versitygw.Server
 
 func TestMain(m *testing.M) { os.Exit(versitygw.Main(m, &vgw)) }
 
-var seq atomic.Int64
-
-func bucketName(t *testing.T) string {
-	base := strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name()))
-	if len(base) > 40 {
-		base = base[len(base)-40:]
-	}
-	return fmt.Sprintf("%s-%d-%d", strings.Trim(base, "-"), time.Now().UnixNano()%1e6, seq.Add(1))
-}
+func bucketName(t *testing.T) string { return s3test.BucketName(t) }
 
 // counted returns a versitygw client (root account) whose requests are
 // recorded by inj, then optFns.
@@ -48,26 +33,14 @@ func plain(t *testing.T) *s3.Client {
 	return vgw.Client(versitygw.Root)
 }
 
-func mkBucket(t *testing.T, c *s3.Client, lock bool) string {
-	t.Helper()
-	name := bucketName(t)
-	_, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: &name, ObjectLockEnabledForBucket: aws.Bool(lock)})
-	require.NoError(t, err)
-	return name
-}
+func mkBucket(t *testing.T, c *s3.Client, lock bool) string { return s3test.NewBucket(t, c, lock) }
 
 func put(t *testing.T, c *s3.Client, bucket, key string) *s3.PutObjectOutput {
-	t.Helper()
-	out, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: strings.NewReader("data")})
-	require.NoError(t, err)
-	return out
+	return s3test.Put(t, c, bucket, key, "data")
 }
 
 func enableVersioning(t *testing.T, c *s3.Client, bucket string) {
-	t.Helper()
-	_, err := c.PutBucketVersioning(context.Background(), &s3.PutBucketVersioningInput{Bucket: &bucket,
-		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}})
-	require.NoError(t, err)
+	s3test.EnableVersioning(t, c, bucket)
 }
 
 // ops lists the operations inj saw, in order.

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/s3conflict/s3conflict/conflict"
+	"github.com/s3conflict/s3conflict/internal/s3err"
 )
 
 // objectLock says whether bucket has Object Lock enabled, from the cache
@@ -27,7 +28,7 @@ func (m *checker) objectLock(ctx context.Context, bucket string, requests *int) 
 	switch {
 	case err == nil:
 		enabled = out.ObjectLockConfiguration != nil && out.ObjectLockConfiguration.ObjectLockEnabled == types.ObjectLockEnabledEnabled
-	case codeOf(err) == "ObjectLockConfigurationNotFoundError" || statusOf(err) == http.StatusNotFound && codeOf(err) != "NoSuchBucket":
+	case s3err.Code(err) == "ObjectLockConfigurationNotFoundError" || s3err.Status(err) == http.StatusNotFound && s3err.Code(err) != "NoSuchBucket":
 		enabled = false
 	default:
 		return false, false // no permission, no such bucket, ...: S3 decides

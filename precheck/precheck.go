@@ -2,14 +2,12 @@ package precheck
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	smithy "github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/s3conflict/s3conflict/internal/stackid"
@@ -203,22 +201,4 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
-}
-
-// statusOf returns the HTTP status of an SDK error, 0 when there is none.
-func statusOf(err error) int {
-	var se interface{ HTTPStatusCode() int }
-	if errors.As(err, &se) {
-		return se.HTTPStatusCode()
-	}
-	return 0
-}
-
-// codeOf returns the S3 error code of an SDK error.
-func codeOf(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorCode()
-	}
-	return ""
 }

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"time"
 
-	smithy "github.com/aws/smithy-go"
 	"github.com/cenkalti/backoff/v4"
 
 	"github.com/s3conflict/s3conflict/conflict"
+	"github.com/s3conflict/s3conflict/internal/s3err"
 )
 
 // loop is a registered configuration: options with their classifier and
@@ -102,7 +102,7 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 			t.describe(t)
 			t.describe = nil
 		}
-		code := errorCode(err)
+		code := s3err.Code(err)
 		if kind == conflict.PreconditionFailed && t.resolve != nil {
 			switch t.resolve(ctx) {
 			case ours:
@@ -198,14 +198,6 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 			return false, stop(nil)
 		}
 	}
-}
-
-func errorCode(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorCode()
-	}
-	return ""
 }
 
 // sleep waits for d or until ctx ends.

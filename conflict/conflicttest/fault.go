@@ -215,6 +215,21 @@ func resource(d decision) string {
 	return "/" + d.bucket
 }
 
+// answer returns the headers and body of an injected answer: an S3 XML
+// error document (none for HEAD) with request IDs.
+func (d decision) answer(method string) (http.Header, []byte) {
+	h := http.Header{}
+	h.Set("X-Amz-Request-Id", d.requestID)
+	h.Set("X-Amz-Id-2", "host-"+d.requestID)
+	h.Set(injectedHeader, "1")
+	var body []byte
+	if d.code != "" && method != http.MethodHead {
+		body = errorBody(d.code, resource(d), d.requestID)
+		h.Set("Content-Type", "application/xml")
+	}
+	return h, body
+}
+
 // injectedHeader is set on every injected answer so that a reader of a
 // capture can tell it from a real one.
 const injectedHeader = "X-Conflicttest-Injected"
@@ -234,16 +249,11 @@ func (in *Injector) Handler(next http.Handler) http.Handler {
 		switch {
 		case d.status != 0:
 			_, _ = io.Copy(io.Discard, r.Body)
-			h := w.Header()
-			h.Set("X-Amz-Request-Id", d.requestID)
-			h.Set("X-Amz-Id-2", "host-"+d.requestID)
-			h.Set(injectedHeader, "1")
-			var body []byte
-			if d.code != "" && r.Method != http.MethodHead {
-				body = errorBody(d.code, resource(d), d.requestID)
-				h.Set("Content-Type", "application/xml")
-				h.Set("Content-Length", strconv.Itoa(len(body)))
+			h, body := d.answer(r.Method)
+			for k, v := range h {
+				w.Header()[k] = v
 			}
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 			w.WriteHeader(d.status)
 			_, _ = w.Write(body)
 			in.record(d, r.Method, d.status, d.code, true, false)
@@ -364,15 +374,7 @@ func (in *Injector) Client(next HTTPClient) HTTPClient {
 				_, _ = io.Copy(io.Discard, r.Body)
 				_ = r.Body.Close()
 			}
-			h := http.Header{}
-			h.Set("X-Amz-Request-Id", d.requestID)
-			h.Set("X-Amz-Id-2", "host-"+d.requestID)
-			h.Set(injectedHeader, "1")
-			var body []byte
-			if d.code != "" && r.Method != http.MethodHead {
-				body = errorBody(d.code, resource(d), d.requestID)
-				h.Set("Content-Type", "application/xml")
-			}
+			h, body := d.answer(r.Method)
 			in.record(d, r.Method, d.status, d.code, true, false)
 			return &http.Response{StatusCode: d.status, Status: fmt.Sprintf("%d %s", d.status, http.StatusText(d.status)),
 				Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: h,

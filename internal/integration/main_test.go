@@ -1,23 +1,17 @@
 package integration
 
 import (
-	"context"
 	"crypto/md5"
 	"encoding/hex"
-	"fmt"
 	"os"
-	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/cenkalti/backoff/v4"
-	"github.com/stretchr/testify/require"
 
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/internal/versitygw"
 	"github.com/s3conflict/s3conflict/retry"
 )
@@ -72,30 +66,14 @@ func both(t *testing.T, fn func(t *testing.T, b backend)) {
 	t.Run("in-process", func(t *testing.T) { fn(t, inProcess(t)) })
 }
 
-var seq atomic.Int64
-
-// bucketName returns a fresh, valid bucket name for a test.
-func bucketName(t *testing.T) string {
-	base := strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name()))
-	if len(base) > 40 {
-		base = base[len(base)-40:]
-	}
-	base = strings.Trim(base, "-")
-	return fmt.Sprintf("%s-%d-%d", base, time.Now().UnixNano()%1e6, seq.Add(1))
-}
-
-func newBucket(t *testing.T, c *s3.Client, lock bool) string {
-	t.Helper()
-	name := bucketName(t)
-	_, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(name), ObjectLockEnabledForBucket: aws.Bool(lock)})
-	require.NoError(t, err)
-	return name
-}
+func newBucket(t *testing.T, c *s3.Client, lock bool) string { return s3test.NewBucket(t, c, lock) }
 
 func putString(t *testing.T, c *s3.Client, bucket, key, body string) {
-	t.Helper()
-	_, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: strings.NewReader(body)})
-	require.NoError(t, err)
+	s3test.Put(t, c, bucket, key, body)
+}
+
+func enableVersioning(t *testing.T, c *s3.Client, bucket string) {
+	s3test.EnableVersioning(t, c, bucket)
 }
 
 // fast is a short backoff for tests that inject a few conflicts.
@@ -106,11 +84,4 @@ func fast(o *retry.Options) {
 func md5hex(b []byte) string {
 	s := md5.Sum(b)
 	return `"` + hex.EncodeToString(s[:]) + `"`
-}
-
-func enableVersioning(t *testing.T, c *s3.Client, bucket string) {
-	t.Helper()
-	_, err := c.PutBucketVersioning(context.Background(), &s3.PutBucketVersioningInput{Bucket: &bucket,
-		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}})
-	require.NoError(t, err)
 }
