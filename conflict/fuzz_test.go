@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/s3conflict/s3conflict/conflict"
+	"github.com/s3conflict/s3conflict/internal/s3err"
 	"github.com/s3conflict/s3conflict/internal/s3stub"
 )
 
@@ -39,7 +40,10 @@ func FuzzClassify(f *testing.F) {
 		}
 		err := call(t, op, s3stub.Answer{Status: status, Body: body, Header: http.Header{"Content-Type": {"application/xml"}}})
 		k := conflict.Classify(err)
-		if status < 300 && k != conflict.None {
+		// A 2xx answer is never a conflict. (Newer SDKs turn a 200 whose
+		// body is an <Error> document into an error with status 500: then
+		// the SDK, not the status line, says it failed.)
+		if status < 300 && k != conflict.None && (err == nil || s3err.Status(err) < 300) {
 			t.Fatalf("status %d classified as %v", status, k)
 		}
 		if err == nil {
