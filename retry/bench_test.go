@@ -7,13 +7,16 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/s3conflict/s3conflict/internal/s3stub"
 	"github.com/s3conflict/s3conflict/retry"
 )
 
 // The no-conflict path must be free. Each benchmark runs the same call on
-// a bare client (the baseline) and on one with OnConflict, in the same run:
+// a bare client (the baseline), on one with an empty middleware at the same
+// place on the stack (the floor: what the SDK's stack itself charges for one
+// more middleware) and on one with OnConflict, in the same run:
 //
 //	go test -run x -bench 'PutObject|HeadObject' -count 10 ./retry | benchstat -col /client -
 func BenchmarkPutObject(b *testing.B) {
@@ -21,7 +24,7 @@ func BenchmarkPutObject(b *testing.B) {
 	for _, bc := range []struct {
 		name string
 		opts []func(*s3.Options)
-	}{{"client=bare", nil}, {"client=onconflict", []func(*s3.Options){retry.OnConflict()}}} {
+	}{{"client=bare", nil}, {"client=emptymw", []func(*s3.Options){emptyMiddleware}}, {"client=onconflict", []func(*s3.Options){retry.OnConflict()}}} {
 		b.Run(bc.name, func(b *testing.B) {
 			c := s3stub.New().Client(bc.opts...)
 			ctx := context.Background()
@@ -42,7 +45,7 @@ func BenchmarkHeadObject(b *testing.B) {
 	for _, bc := range []struct {
 		name string
 		opts []func(*s3.Options)
-	}{{"client=bare", nil}, {"client=onconflict", []func(*s3.Options){retry.OnConflict()}}} {
+	}{{"client=bare", nil}, {"client=emptymw", []func(*s3.Options){emptyMiddleware}}, {"client=onconflict", []func(*s3.Options){retry.OnConflict()}}} {
 		b.Run(bc.name, func(b *testing.B) {
 			c := s3stub.New().Client(bc.opts...)
 			ctx := context.Background()
@@ -55,4 +58,17 @@ func BenchmarkHeadObject(b *testing.B) {
 			}
 		})
 	}
+}
+
+// emptyMiddleware adds a middleware that does nothing where OnConflict goes:
+// the front of the Initialize step.
+func emptyMiddleware(o *s3.Options) {
+	o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
+		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("empty",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (
+				middleware.InitializeOutput, middleware.Metadata, error,
+			) {
+				return next.HandleInitialize(ctx, in)
+			}), middleware.Before)
+	})
 }
