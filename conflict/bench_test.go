@@ -1,7 +1,10 @@
 package conflict_test
 
 import (
+	"errors"
 	"testing"
+
+	smithy "github.com/aws/smithy-go"
 
 	"github.com/s3conflict/s3conflict/conflict"
 	"github.com/s3conflict/s3conflict/internal/s3stub"
@@ -17,6 +20,18 @@ func BenchmarkClassify(b *testing.B) {
 		for b.Loop() {
 			if conflict.Classify(err) != conflict.Transient {
 				b.Fatal("wrong kind")
+			}
+		}
+	})
+	// The floor: one errors.As to an interface, which allocates its
+	// target. Classify does four (its own *Error, the API error, the
+	// status, the operation).
+	b.Run("what=errors.As", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var ae smithy.APIError
+			if !errors.As(err, &ae) {
+				b.Fatal("no API error")
 			}
 		}
 	})

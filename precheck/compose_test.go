@@ -129,3 +129,29 @@ func urlQuery(s string) (map[string][]string, error) {
 	v, err := url.ParseQuery(s)
 	return v, err
 }
+
+// With BucketName on, an invalid name is refused before anything is sent,
+// with the rule it breaks; a valid one goes ahead.
+func TestBucketNameValidation(t *testing.T) {
+	stub := s3stub.NewFunc(func(_ int, r *http.Request) s3stub.Answer {
+		if r.Method == http.MethodHead {
+			return s3stub.Error(404, "")
+		}
+		return s3stub.OK
+	})
+	c := stub.Client(precheck.Enable(func(o *precheck.Options) { o.BucketName = precheck.On }))
+	_, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("Invoices_2026")})
+	require.ErrorIs(t, err, naming.BucketCharset)
+	assert.Zero(t, stub.Count())
+
+	_, err = c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("invoices-2026")})
+	require.NoError(t, err)
+	assert.Equal(t, 2, stub.Count(), "HeadBucket, CreateBucket")
+
+	// Off by default: the name goes to S3, which decides.
+	stub2 := s3stub.New(s3stub.Error(404, ""), s3stub.Error(400, "InvalidBucketName"))
+	_, err = stub2.Client(precheck.Enable()).CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("Invoices_2026")})
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, naming.BucketCharset)
+	assert.Equal(t, 2, stub2.Count())
+}

@@ -7,6 +7,7 @@
 // # Checks and what they cost
 //
 //	check               default  before                         extra requests (cold / warm)
+//	BucketName          off      CreateBucket                   0 (naming.ValidateBucket)
 //	CreateBucket        on       CreateBucket                   1 HeadBucket / 1
 //	DeleteBucket        on       DeleteBucket                   1 ListObjectVersions / 1
 //	EmptyFirst          off      DeleteBucket                   1 listing per 1000 versions + 1 DeleteObjects per 1000

@@ -37,6 +37,11 @@ const DefaultFactTTL = 15 * time.Second
 type Options struct {
 	// CreateBucket (default on): HeadBucket before CreateBucket. +1 request.
 	CreateBucket Check
+	// BucketName (opt-in): check a CreateBucket name with
+	// naming.ValidateBucket and refuse an invalid one before anything is
+	// sent. Never applied to calls on existing buckets, whose names may
+	// follow older rules. 0 requests.
+	BucketName Check
 	// DeleteBucket (default on): a one-key listing of versions and delete
 	// markers before DeleteBucket. +1 request.
 	DeleteBucket Check

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/s3conflict/s3conflict/internal/stackid"
+	"github.com/s3conflict/s3conflict/naming"
 )
 
 // API is what the checks call: the subset of *s3.Client they use.
@@ -124,6 +125,11 @@ func (m *checker) HandleInitialize(ctx context.Context, in middleware.Initialize
 	o := &m.opts
 	switch p := in.Parameters.(type) {
 	case *s3.CreateBucketInput:
+		if o.BucketName.on(false) {
+			if err := naming.ValidateBucket(deref(p.Bucket)); err != nil {
+				return out, md, m.refuse(ctx, Event{Check: "BucketName", Operation: "CreateBucket", Bucket: deref(p.Bucket)}, err)
+			}
+		}
 		if o.CreateBucket.on(true) {
 			if err := m.createBucket(ctx, p); err != nil {
 				return out, md, err
