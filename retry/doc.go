@@ -73,7 +73,9 @@
 // code, kind, attempt, delay, request id and host id; without a logger
 // nothing is logged. [Options.OnEvent] receives the same facts as an
 // [Event]. When the client has the SDK's tracing provider configured, each
-// decision is also an event on the operation's span. After a success that
+// decision is also an event on the operation's span; with its meter
+// provider, each is counted as [DecisionsMetric] with the properties
+// action, kind, operation and code. After a success that
 // needed the loop, [ResultOf] reads the attempts from the output's
 // ResultMetadata.
 package retry

@@ -57,6 +57,8 @@ type target struct {
 	describe func(t *target)
 	// accepted is set by run to the kind it accepted as success.
 	accepted conflict.Kind
+	// count, when set, counts a decision on the client's meter.
+	count func(context.Context, Event)
 	// resolve tells, for a PreconditionFailed answer, whether it was our
 	// own earlier send; nil: it is a lost race.
 	resolve func(ctx context.Context) resolution
@@ -75,6 +77,14 @@ const (
 // failed with err, and sends attempt again until it succeeds, fails with
 // something that is not a conflict, or a decision ends the call. accepted is
 // true when a conflict answer was accepted as success.
+// emit reports a decision: log, hook, span, and the client's meter.
+func (l *loop) emit(ctx context.Context, t *target, e Event) {
+	l.opts.emit(ctx, e)
+	if t.count != nil {
+		t.count(ctx, e)
+	}
+}
+
 func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, attempt func(context.Context) error) (accepted bool, _ error) {
 	o := &l.opts
 	var bo backoff.BackOff
@@ -106,14 +116,14 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 		if kind == conflict.PreconditionFailed && t.resolve != nil {
 			switch t.resolve(ctx) {
 			case ours:
-				o.emit(ctx, Event{Action: Accept, Operation: op, Bucket: t.bucket, Key: t.key, Code: code,
+				l.emit(ctx, t, Event{Action: Accept, Operation: op, Bucket: t.bucket, Key: t.key, Code: code,
 					StatusCode: 412, Kind: kind, Attempt: n, Elapsed: o.Now().Sub(start), Err: err})
 				t.accepted = kind
 				return true, nil
 			case ambiguous:
 				ce := conflict.NewError(kind, op, t.bucket, t.key, err)
 				ce.Attempts, ce.Elapsed, ce.Reason = n, o.Now().Sub(start), ErrAmbiguousWrite
-				o.emit(ctx, Event{Action: Stop, Operation: op, Bucket: t.bucket, Key: t.key, Code: code,
+				l.emit(ctx, t, Event{Action: Stop, Operation: op, Bucket: t.bucket, Key: t.key, Code: code,
 					StatusCode: ce.StatusCode, Kind: kind, Attempt: n, Elapsed: ce.Elapsed, RequestID: ce.RequestID, HostID: ce.HostID, Err: ce})
 				return false, ce
 			}
@@ -137,7 +147,7 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 			}
 			e := ev(Stop)
 			e.Err = ce
-			o.emit(ctx, e)
+			l.emit(ctx, t, e)
 			return ce
 		}
 		switch s.action {
@@ -145,7 +155,7 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 			if !t.canAccept {
 				return false, stop(ErrNoOutput)
 			}
-			o.emit(ctx, ev(Accept))
+			l.emit(ctx, t, ev(Accept))
 			t.accepted = kind
 			return true, nil
 		case Rename:
@@ -162,7 +172,7 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 			}
 			e := ev(Rename)
 			e.NewBucket = name
-			o.emit(ctx, e)
+			l.emit(ctx, t, e)
 			t.rename(name)
 			t.bucket = name
 		case Retry:
@@ -188,7 +198,7 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 			}
 			e := ev(Retry)
 			e.Delay, e.BudgetWait = d+bw, bw
-			o.emit(ctx, e)
+			l.emit(ctx, t, e)
 			if werr := o.Sleep(ctx, d+bw); werr != nil {
 				ce := conflict.NewError(kind, op, t.bucket, t.key, err)
 				ce.Attempts, ce.Elapsed = n, o.Now().Sub(start)

@@ -4,9 +4,11 @@ import (
 	"context"
 	"io"
 	"reflect"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/metrics"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/s3conflict/s3conflict/conflict"
@@ -38,7 +40,7 @@ func OnConflict(optFns ...func(*Options)) func(*s3.Options) {
 		return stack.Initialize.Add(m, middleware.Before)
 	}
 	return func(o *s3.Options) {
-		m := &middlewareImpl{l: l, inner: stackid.Inner(o)}
+		m := &middlewareImpl{l: l, inner: stackid.Inner(o), opts: o}
 		o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error { return register(m, stack) })
 	}
 }
@@ -51,6 +53,42 @@ type middlewareImpl struct {
 	// inner builds a client from the options the middleware was registered
 	// with, for the reads that prove a conditional write.
 	inner func() *s3.Client
+	// opts are the client's options, read at the first conflict for the
+	// meter provider.
+	opts    *s3.Options
+	once    sync.Once
+	counter metrics.Int64Counter
+}
+
+// DecisionsMetric is the counter, on the client's MeterProvider, of the
+// decisions the loop made, with the properties action, kind, operation and
+// code.
+const DecisionsMetric = "s3conflict.decisions"
+
+// count adds a decision to the client's meter when it has one.
+func (m *middlewareImpl) count(ctx context.Context, e Event) {
+	m.once.Do(func() {
+		if m.opts == nil || m.opts.MeterProvider == nil {
+			return
+		}
+		c, err := m.opts.MeterProvider.Meter("github.com/s3conflict/s3conflict/retry").Int64Counter(DecisionsMetric,
+			func(o *metrics.InstrumentOptions) {
+				o.UnitLabel = "{decision}"
+				o.Description = "S3 conflict decisions: retry, rename, accept, stop"
+			})
+		if err == nil {
+			m.counter = c
+		}
+	})
+	if m.counter == nil {
+		return
+	}
+	m.counter.Add(ctx, 1, func(o *metrics.RecordMetricOptions) {
+		o.Properties.Set("action", e.Action.String())
+		o.Properties.Set("kind", e.Kind.String())
+		o.Properties.Set("operation", e.Operation)
+		o.Properties.Set("code", e.Code)
+	})
 }
 
 // ID returns the middleware's ID on the stack.
@@ -106,7 +144,7 @@ func (m *middlewareImpl) slow(ctx context.Context, in middleware.InitializeInput
 	op string, start time.Time, seeker io.Seeker, offset int64, rewindable bool, cond *s3.PutObjectInput, token string,
 	out middleware.InitializeOutput, md middleware.Metadata, err error,
 ) (middleware.InitializeOutput, middleware.Metadata, error) {
-	t := &target{op: op, rewindable: rewindable, canAccept: emptyOutput(op) != nil}
+	t := &target{op: op, rewindable: rewindable, canAccept: emptyOutput(op) != nil, count: m.count}
 	if seeker != nil {
 		t.rewind = func() error {
 			_, err := seeker.Seek(offset, io.SeekStart)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	smithy "github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/metrics"
 	"github.com/cenkalti/backoff/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -519,4 +521,58 @@ func TestPreconditionFailedFirstSendIsLostRace(t *testing.T) {
 	require.ErrorIs(t, err, conflict.PreconditionFailed)
 	assert.NotErrorIs(t, err, retry.ErrAmbiguousWrite)
 	assert.Equal(t, 1, stub.Count(), "no HeadObject for a clean 412")
+}
+
+// meterProvider records counter additions (smithy-go's metrics API, as the
+// SDK's MeterProvider option takes it).
+type meterProvider struct {
+	metrics.NopMeterProvider
+	mu    sync.Mutex
+	added []string
+}
+
+type meter struct {
+	metrics.Meter
+	p *meterProvider
+}
+
+type counter struct {
+	p    *meterProvider
+	name string
+}
+
+func (p *meterProvider) Meter(string, ...metrics.MeterOption) metrics.Meter {
+	return meter{Meter: metrics.NopMeterProvider{}.Meter(""), p: p}
+}
+
+func (m meter) Int64Counter(name string, _ ...metrics.InstrumentOption) (metrics.Int64Counter, error) {
+	return counter{p: m.p, name: name}, nil
+}
+
+func (c counter) Add(_ context.Context, n int64, opts ...metrics.RecordMetricOption) {
+	var o metrics.RecordMetricOptions
+	for _, fn := range opts {
+		fn(&o)
+	}
+	c.p.mu.Lock()
+	c.p.added = append(c.p.added, fmt.Sprint(c.name, " ", o.Properties.Get("action"), " ", o.Properties.Get("code")))
+	c.p.mu.Unlock()
+}
+
+func TestDecisionsAreCountedOnTheClientsMeter(t *testing.T) {
+	t.Parallel()
+	mp := &meterProvider{}
+	stub := s3stub.New(aborted(), aborted(), s3stub.OK)
+	c := stub.Client(func(o *s3.Options) { o.MeterProvider = mp }, retry.OnConflict(fast))
+	_, err := c.PutBucketTagging(context.Background(), tagging("logs"))
+	require.NoError(t, err)
+	mp.mu.Lock()
+	defer mp.mu.Unlock()
+	var ours []string
+	for _, a := range mp.added {
+		if strings.HasPrefix(a, retry.DecisionsMetric) {
+			ours = append(ours, a)
+		}
+	}
+	assert.Equal(t, []string{"s3conflict.decisions retry OperationAborted", "s3conflict.decisions retry OperationAborted"}, ours)
 }
