@@ -89,23 +89,23 @@ func AccountRegionalBucket(prefix, accountID, region string) (string, error) {
 
 // Bucket is [Bucket] on g.
 func (g *Generator) Bucket(prefix string) (string, error) {
-	return g.bucket(prefix, "", GeneralPurpose)
+	return g.bucket(prefix, "")
 }
 
 // DirectoryBucket is [DirectoryBucket] on g.
 func (g *Generator) DirectoryBucket(prefix, zoneID string) (string, error) {
-	return g.bucket(prefix, "--"+zoneID+"--x-s3", Directory)
+	return g.bucket(prefix, "--"+zoneID+"--x-s3")
 }
 
 // AccountRegionalBucket is [AccountRegionalBucket] on g.
 func (g *Generator) AccountRegionalBucket(prefix, accountID, region string) (string, error) {
-	return g.bucket(prefix, "-"+accountID+"-"+region+"-an", AccountRegional)
+	return g.bucket(prefix, "-"+accountID+"-"+region+"-an")
 }
 
 // ErrPrefixTooLong: the prefix leaves no room for the unique suffix.
 var ErrPrefixTooLong = errors.New("prefix too long for a unique name")
 
-func (g *Generator) bucket(prefix, tail string, kind BucketKind) (string, error) {
+func (g *Generator) bucket(prefix, tail string) (string, error) {
 	var buf [63]byte
 	sep := prefix != "" && !strings.HasSuffix(prefix, "-")
 	n := len(prefix) + len(tail) + BucketSuffixLen
@@ -136,13 +136,8 @@ func (g *Generator) bucket(prefix, tail string, kind BucketKind) (string, error)
 		}
 		return "", err
 	}
-	if KindOf(name) != kind {
-		return "", fmt.Errorf("naming: %q is not a valid %s name", name, kindNames[kind])
-	}
 	return name, nil
 }
-
-var kindNames = [...]string{GeneralPurpose: "general purpose bucket", Directory: "directory bucket", AccountRegional: "account-regional bucket"}
 
 // Key is [Key] on g.
 func (g *Generator) Key(prefix string) (string, error) {

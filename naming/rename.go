@@ -32,9 +32,9 @@ func Rename(taken string, renames int) (string, error) {
 // name from then on (retry.FinalBucket reads it from the output), and send
 // ExpectedBucketOwner on later calls.
 func (g *Generator) Rename(taken string, _ int) (string, error) {
-	kind := KindOf(taken)
+
 	base, tail := taken, ""
-	switch kind {
+	switch KindOf(taken) {
 	case Directory:
 		if i, ok := splitDirectory(taken); ok {
 			base, tail = taken[:i], taken[i:]
@@ -57,7 +57,7 @@ func (g *Generator) Rename(taken string, _ int) (string, error) {
 		base = cut
 	}
 	base = strings.TrimRight(base, "-.")
-	return g.bucket(base, tail, kind)
+	return g.bucket(base, tail)
 }
 
 // stripSuffix removes a suffix made by this package ("-" and 23

@@ -19,14 +19,14 @@ import (
 // any 200 stops the call. Every other answer proves nothing and the call
 // goes on: S3 decides. A 403 is never read as "taken".
 func (m *checker) createBucket(ctx context.Context, in *s3.CreateBucketInput) error {
-	bucket := deref(in.Bucket)
+	bucket := aws.ToString(in.Bucket)
 	ev := Event{Check: "CreateBucket", Operation: "CreateBucket", Bucket: bucket, Requests: 1}
 	account := m.accountID(ctx)
 	hin := &s3.HeadBucketInput{Bucket: in.Bucket}
 	if account != "" {
 		hin.ExpectedBucketOwner = &account
 	}
-	head, err := m.client().HeadBucket(inner(ctx), hin)
+	head, err := m.client().HeadBucket(ctx, hin)
 	if err != nil {
 		ev.Outcome = "unknown"
 		if s3err.Status(err) == http.StatusNotFound {
@@ -36,7 +36,7 @@ func (m *checker) createBucket(ctx context.Context, in *s3.CreateBucketInput) er
 		return nil
 	}
 	want := wantedRegion(in)
-	usEast1 := want == "us-east-1" || m.region == "us-east-1" && in.CreateBucketConfiguration == nil
+	usEast1 := want == "us-east-1" // no location constraint means us-east-1 too
 	if account == "" && !usEast1 {
 		ev.Outcome = "unknown" // exists and we may access it: not proof of ownership
 		m.emit(ctx, ev)
@@ -87,7 +87,7 @@ func wantedRegion(in *s3.CreateBucketInput) string {
 // deleteBucket: a one-key listing of versions and delete markers (a plain
 // listing where versions are not supported) → NotEmpty naming a key.
 func (m *checker) deleteBucket(ctx context.Context, in *s3.DeleteBucketInput) error {
-	bucket := deref(in.Bucket)
+	bucket := aws.ToString(in.Bucket)
 	ev := Event{Check: "DeleteBucket", Operation: "DeleteBucket", Bucket: bucket, Requests: 1}
 	sample, versionID, ok := m.anyObject(ctx, in.Bucket, in.ExpectedBucketOwner, &ev)
 	if !ok {
@@ -112,7 +112,7 @@ var errPrecheckedNotEmpty = errors.New("precheck: the bucket still holds objects
 // answered.
 func (m *checker) anyObject(ctx context.Context, bucket, owner *string, ev *Event) (key, versionID string, ok bool) {
 	c := m.client()
-	lv, err := c.ListObjectVersions(inner(ctx), &s3.ListObjectVersionsInput{Bucket: bucket, MaxKeys: aws.Int32(1), ExpectedBucketOwner: owner})
+	lv, err := c.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: bucket, MaxKeys: aws.Int32(1), ExpectedBucketOwner: owner})
 	if err == nil {
 		for _, v := range lv.Versions {
 			return aws.ToString(v.Key), aws.ToString(v.VersionId), true
@@ -126,7 +126,7 @@ func (m *checker) anyObject(ctx context.Context, bucket, owner *string, ev *Even
 		return "", "", false
 	}
 	ev.Requests++
-	lo, err := c.ListObjectsV2(inner(ctx), &s3.ListObjectsV2Input{Bucket: bucket, MaxKeys: aws.Int32(1), ExpectedBucketOwner: owner})
+	lo, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: bucket, MaxKeys: aws.Int32(1), ExpectedBucketOwner: owner})
 	if err != nil {
 		return "", "", false
 	}

@@ -49,6 +49,6 @@
 //
 // The checks make their own requests through a client built from the
 // client's options at the first check: per-call option overrides are not
-// visible to them. Those requests are marked so that retry.OnConflict and
-// precheck let them through untouched.
+// visible to them. That client has neither retry.OnConflict nor precheck
+// on it, so those requests are sent once, untouched.
 package precheck

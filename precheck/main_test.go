@@ -7,15 +7,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
-	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/internal/versitygw"
 )
 
 var vgw *versitygw.Server
 
 func TestMain(m *testing.M) { os.Exit(versitygw.Main(m, &vgw)) }
-
-func bucketName(t *testing.T) string { return s3test.BucketName(t) }
 
 // counted returns a versitygw client (root account) whose requests are
 // recorded by inj, then optFns.
@@ -31,16 +28,6 @@ func counted(t *testing.T, optFns ...func(*s3.Options)) (*s3.Client, *conflictte
 func plain(t *testing.T) *s3.Client {
 	versitygw.Need(t, vgw)
 	return vgw.Client(versitygw.Root)
-}
-
-func mkBucket(t *testing.T, c *s3.Client, lock bool) string { return s3test.NewBucket(t, c, lock) }
-
-func put(t *testing.T, c *s3.Client, bucket, key string) *s3.PutObjectOutput {
-	return s3test.Put(t, c, bucket, key, "data")
-}
-
-func enableVersioning(t *testing.T, c *s3.Client, bucket string) {
-	s3test.EnableVersioning(t, c, bucket)
 }
 
 // ops lists the operations inj saw, in order.

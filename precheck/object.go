@@ -24,7 +24,7 @@ func (m *checker) objectLock(ctx context.Context, bucket string, requests *int) 
 	if requests != nil {
 		*requests++
 	}
-	out, err := m.client().GetObjectLockConfiguration(inner(ctx), &s3.GetObjectLockConfigurationInput{Bucket: &bucket})
+	out, err := m.client().GetObjectLockConfiguration(ctx, &s3.GetObjectLockConfigurationInput{Bucket: &bucket})
 	switch {
 	case err == nil:
 		enabled = out.ObjectLockConfiguration != nil && out.ObjectLockConfiguration.ObjectLockEnabled == types.ObjectLockEnabledEnabled
@@ -43,7 +43,7 @@ func (m *checker) versioning(ctx context.Context, bucket string, requests *int) 
 		return s, true
 	}
 	*requests++
-	out, err := m.client().GetBucketVersioning(inner(ctx), &s3.GetBucketVersioningInput{Bucket: &bucket})
+	out, err := m.client().GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: &bucket})
 	if err != nil {
 		return "", false
 	}
@@ -56,7 +56,7 @@ func (m *checker) versioning(ctx context.Context, bucket string, requests *int) 
 // a delete that would only add a delete marker (opt-in).
 func (m *checker) deleteObject(ctx context.Context, in *s3.DeleteObjectInput) error {
 	o := &m.opts
-	bucket, key := deref(in.Bucket), deref(in.Key)
+	bucket, key := aws.ToString(in.Bucket), aws.ToString(in.Key)
 	if in.VersionId == nil {
 		if !o.UnversionedDelete.on(false) {
 			return nil
@@ -73,8 +73,8 @@ func (m *checker) deleteObject(ctx context.Context, in *s3.DeleteObjectInput) er
 	if !o.LockedVersion.on(true) {
 		return nil
 	}
-	ev := Event{Check: "LockedVersion", Operation: "DeleteObject", Bucket: bucket, Key: key, VersionID: deref(in.VersionId)}
-	if lerr := m.locked(ctx, bucket, key, deref(in.VersionId), aws.ToBool(in.BypassGovernanceRetention), &ev.Requests); lerr != nil {
+	ev := Event{Check: "LockedVersion", Operation: "DeleteObject", Bucket: bucket, Key: key, VersionID: aws.ToString(in.VersionId)}
+	if lerr := m.locked(ctx, bucket, key, aws.ToString(in.VersionId), aws.ToBool(in.BypassGovernanceRetention), &ev.Requests); lerr != nil {
 		lerr.Operation = "DeleteObject"
 		return m.refuse(ctx, ev, lerr)
 	}
@@ -92,12 +92,12 @@ func (m *checker) locked(ctx context.Context, bucket, key, versionID string, byp
 	}
 	c := m.client()
 	*requests++
-	hold, err := c.GetObjectLegalHold(inner(ctx), &s3.GetObjectLegalHoldInput{Bucket: &bucket, Key: &key, VersionId: &versionID})
+	hold, err := c.GetObjectLegalHold(ctx, &s3.GetObjectLegalHoldInput{Bucket: &bucket, Key: &key, VersionId: &versionID})
 	if err == nil && hold.LegalHold != nil && hold.LegalHold.Status == types.ObjectLockLegalHoldStatusOn {
 		return &Error{Check: "LockedVersion", Bucket: bucket, Key: key, VersionID: versionID, Reason: ErrLocked, LegalHold: true}
 	}
 	*requests++
-	ret, err := c.GetObjectRetention(inner(ctx), &s3.GetObjectRetentionInput{Bucket: &bucket, Key: &key, VersionId: &versionID})
+	ret, err := c.GetObjectRetention(ctx, &s3.GetObjectRetentionInput{Bucket: &bucket, Key: &key, VersionId: &versionID})
 	if err != nil || ret.Retention == nil || ret.Retention.RetainUntilDate == nil {
 		return nil
 	}
@@ -120,7 +120,7 @@ func (m *checker) deleteObjects(ctx context.Context, in *s3.DeleteObjectsInput, 
 	if in.Delete == nil {
 		return next.HandleInitialize(ctx, call)
 	}
-	bucket := deref(in.Bucket)
+	bucket := aws.ToString(in.Bucket)
 	bypass := aws.ToBool(in.BypassGovernanceRetention)
 	var keep []types.ObjectIdentifier
 	var refused []types.Error
@@ -129,8 +129,8 @@ func (m *checker) deleteObjects(ctx context.Context, in *s3.DeleteObjectsInput, 
 			keep = append(keep, id)
 			continue
 		}
-		ev := Event{Check: "LockedVersionBatch", Operation: "DeleteObjects", Bucket: bucket, Key: deref(id.Key), VersionID: deref(id.VersionId)}
-		if lerr := m.locked(ctx, bucket, deref(id.Key), deref(id.VersionId), bypass, &ev.Requests); lerr != nil {
+		ev := Event{Check: "LockedVersionBatch", Operation: "DeleteObjects", Bucket: bucket, Key: aws.ToString(id.Key), VersionID: aws.ToString(id.VersionId)}
+		if lerr := m.locked(ctx, bucket, aws.ToString(id.Key), aws.ToString(id.VersionId), bypass, &ev.Requests); lerr != nil {
 			lerr.Operation = "DeleteObjects"
 			_ = m.refuse(ctx, ev, lerr)
 			refused = append(refused, types.Error{Key: id.Key, VersionId: id.VersionId, Code: aws.String("ObjectLocked"), Message: aws.String(lerr.Error())})
@@ -164,7 +164,7 @@ func (m *checker) suspendVersioning(ctx context.Context, in *s3.PutBucketVersion
 	if in.VersioningConfiguration == nil || in.VersioningConfiguration.Status != types.BucketVersioningStatusSuspended {
 		return nil
 	}
-	bucket := deref(in.Bucket)
+	bucket := aws.ToString(in.Bucket)
 	ev := Event{Check: "SuspendOnLock", Operation: "PutBucketVersioning", Bucket: bucket}
 	if enabled, known := m.objectLock(ctx, bucket, &ev.Requests); known && enabled {
 		return m.refuse(ctx, ev, &conflict.Error{Kind: conflict.InvalidState, Code: conflict.CodeInvalidBucketState,
@@ -180,7 +180,7 @@ var errPrecheckedLock = errors.New("precheck: versioning cannot be suspended on 
 // emptyBucket deletes every version and delete marker in batches of up to
 // 1000, stopping at the first one S3 keeps (Object Lock).
 func (m *checker) emptyBucket(ctx context.Context, in *s3.DeleteBucketInput) error {
-	bucket := deref(in.Bucket)
+	bucket := aws.ToString(in.Bucket)
 	c := m.client()
 	ev := Event{Check: "EmptyFirst", Operation: "DeleteBucket", Bucket: bucket}
 	var keyMarker, versionMarker *string
@@ -189,7 +189,7 @@ func (m *checker) emptyBucket(ctx context.Context, in *s3.DeleteBucketInput) err
 			return err
 		}
 		ev.Requests++
-		lv, err := c.ListObjectVersions(inner(ctx), &s3.ListObjectVersionsInput{Bucket: in.Bucket, KeyMarker: keyMarker,
+		lv, err := c.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: in.Bucket, KeyMarker: keyMarker,
 			VersionIdMarker: versionMarker, ExpectedBucketOwner: in.ExpectedBucketOwner})
 		if err != nil {
 			return m.refuse(ctx, ev, &Error{Check: "EmptyFirst", Operation: "DeleteBucket", Bucket: bucket,
@@ -206,7 +206,7 @@ func (m *checker) emptyBucket(ctx context.Context, in *s3.DeleteBucketInput) err
 			batch := ids[:min(len(ids), 1000)]
 			ids = ids[len(batch):]
 			ev.Requests++
-			out, err := c.DeleteObjects(inner(ctx), &s3.DeleteObjectsInput{Bucket: in.Bucket, ExpectedBucketOwner: in.ExpectedBucketOwner,
+			out, err := c.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: in.Bucket, ExpectedBucketOwner: in.ExpectedBucketOwner,
 				Delete: &types.Delete{Objects: batch, Quiet: aws.Bool(true)}})
 			if err != nil {
 				return m.refuse(ctx, ev, &Error{Check: "EmptyFirst", Operation: "DeleteBucket", Bucket: bucket,

@@ -37,8 +37,8 @@ var _ API = (*s3.Client)(nil)
 // outermost, so every pass (a rename, say) is checked again. The checks'
 // own requests go through a client built from this client's options as they
 // are at the first check; per-call option overrides are not visible to them.
-// Those requests are marked so that this module's middlewares let them
-// through: no recursion, no retries of their own.
+// That client has none of this module's middlewares: no recursion, no
+// retries of their own.
 //
 // Bucket facts are cached per client (see Options.FactTTL). Applying Enable
 // again replaces the earlier registration.
@@ -53,30 +53,28 @@ func Enable(optFns ...func(*Options)) func(*s3.Options) {
 		o.Now = time.Now
 	}
 	return func(so *s3.Options) {
-		m := &checker{opts: o, facts: newFacts(o.FactTTL, o.Now), region: so.Region}
-		build := stackid.Inner(so)
-		m.client = func() API {
-			m.once.Do(func() {
-				c := build()
-				m.api, m.region = c, c.Options().Region
-				m.creds = c.Options().Credentials
-			})
-			return m.api
-		}
+		m := &checker{opts: o, facts: newFacts(o.FactTTL, o.Now), so: so}
 		so.APIOptions = append(so.APIOptions, m.register)
 	}
 }
 
-// checker is one registration: its options, its client and its cache.
+// checker is one registration: its options, the client's options and the
+// client built from them at first use, and its cache.
 type checker struct {
-	opts   Options
-	facts  *facts
-	client func() API
+	opts  Options
+	facts *facts
+	// so are the options the checker was registered with; finished by the
+	// first check, they give the region, the credentials and the client
+	// the checks send their own requests with.
+	so   *s3.Options
+	once sync.Once
+	api  API
+}
 
-	once   sync.Once
-	api    API
-	region string
-	creds  aws.CredentialsProvider
+// client returns the checks' own client, built at first use.
+func (m *checker) client() API {
+	m.once.Do(func() { m.api = stackid.Inner(m.so) })
+	return m.api
 }
 
 // accountID is the caller's account: Options.AccountID, or the one the
@@ -85,11 +83,10 @@ func (m *checker) accountID(ctx context.Context) string {
 	if m.opts.AccountID != "" {
 		return m.opts.AccountID
 	}
-	m.client()
-	if m.creds == nil {
+	if m.so.Credentials == nil {
 		return ""
 	}
-	c, err := m.creds.Retrieve(ctx)
+	c, err := m.so.Credentials.Retrieve(ctx)
 	if err != nil {
 		return ""
 	}
@@ -97,13 +94,8 @@ func (m *checker) accountID(ctx context.Context) string {
 }
 
 func (m *checker) register(stack *middleware.Stack) error {
-	if _, ok := stack.Finalize.Get("PresignHTTPRequest"); ok {
-		return nil
-	}
-	if _, ok := stack.Initialize.Get(stackid.Precheck); ok {
-		if _, err := stack.Initialize.Remove(stackid.Precheck); err != nil {
-			return err
-		}
+	if presign, err := stackid.Unregister(stack, stackid.Precheck); presign || err != nil {
+		return err
 	}
 	// Behind the retry loop when it is there, so that each pass is checked.
 	if _, ok := stack.Initialize.Get(stackid.Retry); ok {
@@ -119,15 +111,12 @@ func (*checker) ID() string { return stackid.Precheck }
 func (m *checker) HandleInitialize(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (
 	out middleware.InitializeOutput, md middleware.Metadata, err error,
 ) {
-	if stackid.IsInternalCall(ctx) {
-		return next.HandleInitialize(ctx, in)
-	}
 	o := &m.opts
 	switch p := in.Parameters.(type) {
 	case *s3.CreateBucketInput:
 		if o.BucketName.on(false) {
-			if err := naming.ValidateBucket(deref(p.Bucket)); err != nil {
-				return out, md, m.refuse(ctx, Event{Check: "BucketName", Operation: "CreateBucket", Bucket: deref(p.Bucket)}, err)
+			if err := naming.ValidateBucket(aws.ToString(p.Bucket)); err != nil {
+				return out, md, m.refuse(ctx, Event{Check: "BucketName", Operation: "CreateBucket", Bucket: aws.ToString(p.Bucket)}, err)
 			}
 		}
 		if o.CreateBucket.on(true) {
@@ -137,7 +126,7 @@ func (m *checker) HandleInitialize(ctx context.Context, in middleware.Initialize
 		}
 		out, md, err = next.HandleInitialize(ctx, in)
 		if err == nil {
-			m.facts.forget(deref(p.Bucket), true)
+			m.facts.forget(aws.ToString(p.Bucket), true)
 		}
 		return out, md, err
 	case *s3.DeleteBucketInput:
@@ -152,7 +141,7 @@ func (m *checker) HandleInitialize(ctx context.Context, in middleware.Initialize
 		}
 		out, md, err = next.HandleInitialize(ctx, in)
 		if err == nil {
-			m.facts.forget(deref(p.Bucket), true)
+			m.facts.forget(aws.ToString(p.Bucket), true)
 		}
 		return out, md, err
 	case *s3.DeleteObjectInput:
@@ -170,14 +159,11 @@ func (m *checker) HandleInitialize(ctx context.Context, in middleware.Initialize
 			}
 		}
 		out, md, err = next.HandleInitialize(ctx, in)
-		m.facts.forget(deref(p.Bucket), false) // changed (or maybe changed) by this client
+		m.facts.forget(aws.ToString(p.Bucket), false) // changed (or maybe changed) by this client
 		return out, md, err
 	}
 	return next.HandleInitialize(ctx, in)
 }
-
-// inner marks ctx for the checks' own requests.
-func inner(ctx context.Context) context.Context { return stackid.WithInternalCall(ctx) }
 
 func (m *checker) emit(ctx context.Context, e Event) {
 	if m.opts.OnEvent != nil {
@@ -200,11 +186,4 @@ func (m *checker) emit(ctx context.Context, e Event) {
 		}
 		l.LogAttrs(ctx, slog.LevelDebug, "s3 precheck", attrs...)
 	}
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }

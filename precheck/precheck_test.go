@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3conflict/s3conflict/conflict"
+	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/internal/versitygw"
 	"github.com/s3conflict/s3conflict/precheck"
 	"github.com/s3conflict/s3conflict/retry"
@@ -24,14 +25,14 @@ func withAccount(o *precheck.Options) { o.AccountID = versitygw.Root.AccessKey }
 
 func TestCreateBucketNewProceeds(t *testing.T) {
 	c, inj := counted(t, retry.OnConflict(), precheck.Enable(withAccount))
-	name := bucketName(t)
+	name := s3test.BucketName(t)
 	_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &name})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"HeadBucket", "CreateBucket"}, ops(inj))
 }
 
 func TestCreateBucketOwnedIsNotSent(t *testing.T) {
-	name := mkBucket(t, plain(t), false)
+	name := s3test.NewBucket(t, plain(t), false)
 	for _, tc := range []struct {
 		name string
 		opts []func(*precheck.Options)
@@ -58,7 +59,7 @@ func TestCreateBucketOwnedIsNotSent(t *testing.T) {
 // NameTaken.
 func TestCreateBucketOthersFallsThrough(t *testing.T) {
 	versitygw.Need(t, vgw)
-	name := mkBucket(t, vgw.Client(versitygw.Other), false)
+	name := s3test.NewBucket(t, vgw.Client(versitygw.Other), false)
 	c, inj := counted(t, retry.OnConflict(), precheck.Enable(withAccount))
 	_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &name})
 	require.ErrorIs(t, err, conflict.NameTaken)
@@ -67,7 +68,7 @@ func TestCreateBucketOthersFallsThrough(t *testing.T) {
 }
 
 func TestCreateBucketOwnedButDifferent(t *testing.T) {
-	name := mkBucket(t, plain(t), false)
+	name := s3test.NewBucket(t, plain(t), false)
 	c, inj := counted(t, retry.OnConflict(), precheck.Enable(withAccount))
 	_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &name, ObjectLockEnabledForBucket: aws.Bool(true)})
 	require.ErrorIs(t, err, precheck.ErrMismatch)
@@ -88,8 +89,8 @@ func TestDeleteBucket(t *testing.T) {
 	p := plain(t)
 	c, inj := counted(t, retry.OnConflict(), precheck.Enable())
 
-	full := mkBucket(t, p, false)
-	put(t, p, full, "inside")
+	full := s3test.NewBucket(t, p, false)
+	s3test.Put(t, p, full, "inside", "data")
 	_, err := c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: &full})
 	require.ErrorIs(t, err, conflict.NotEmpty)
 	var ce *conflict.Error
@@ -98,9 +99,9 @@ func TestDeleteBucket(t *testing.T) {
 	assert.Equal(t, []string{"ListObjectVersions"}, ops(inj), "DeleteBucket never sent")
 
 	// only a delete marker left: still not empty
-	marked := mkBucket(t, p, false)
-	enableVersioning(t, p, marked)
-	put(t, p, marked, "gone")
+	marked := s3test.NewBucket(t, p, false)
+	s3test.EnableVersioning(t, p, marked)
+	s3test.Put(t, p, marked, "gone", "data")
 	_, err = p.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &marked, Key: aws.String("gone")})
 	require.NoError(t, err)
 	_, err = p.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &marked, Key: aws.String("gone"), VersionId: firstVersion(t, p, marked, false)})
@@ -109,7 +110,7 @@ func TestDeleteBucket(t *testing.T) {
 	require.ErrorIs(t, err, conflict.NotEmpty)
 
 	inj.Reset()
-	empty := mkBucket(t, p, false)
+	empty := s3test.NewBucket(t, p, false)
 	_, err = c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: &empty})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"ListObjectVersions", "DeleteBucket"}, ops(inj))
@@ -131,10 +132,10 @@ func firstVersion(t *testing.T, c *s3.Client, bucket string, markers bool) *stri
 
 func TestEmptyFirst(t *testing.T) {
 	p := plain(t)
-	name := mkBucket(t, p, false)
-	enableVersioning(t, p, name)
+	name := s3test.NewBucket(t, p, false)
+	s3test.EnableVersioning(t, p, name)
 	for _, k := range []string{"a", "a", "b", "c/d"} {
-		put(t, p, name, k)
+		s3test.Put(t, p, name, k, "data")
 	}
 	_, err := p.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &name, Key: aws.String("b")}) // a delete marker
 	require.NoError(t, err)
@@ -158,13 +159,11 @@ func TestEmptyFirst(t *testing.T) {
 
 func TestEmptyFirstStopsAtLockedVersion(t *testing.T) {
 	p := plain(t)
-	name := mkBucket(t, p, true)
-	out := put(t, p, name, "kept")
-	_, err := p.PutObjectLegalHold(ctx, &s3.PutObjectLegalHoldInput{Bucket: &name, Key: aws.String("kept"), VersionId: out.VersionId,
-		LegalHold: &types.ObjectLockLegalHold{Status: types.ObjectLockLegalHoldStatusOn}})
-	require.NoError(t, err)
+	name := s3test.NewBucket(t, p, true)
+	out := s3test.Put(t, p, name, "kept", "data")
+	s3test.LegalHold(t, p, name, "kept", out.VersionId)
 	c, inj := counted(t, precheck.Enable(func(o *precheck.Options) { o.EmptyFirst = true }))
-	_, err = c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: &name})
+	_, err := c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: &name})
 	require.ErrorIs(t, err, precheck.ErrLocked)
 	var pe *precheck.Error
 	require.ErrorAs(t, err, &pe)
@@ -176,17 +175,15 @@ func TestEmptyFirstStopsAtLockedVersion(t *testing.T) {
 
 func TestLockedVersion(t *testing.T) {
 	p := plain(t)
-	name := mkBucket(t, p, true)
+	name := s3test.NewBucket(t, p, true)
 	until := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
-	gov := put(t, p, name, "governed")
+	gov := s3test.Put(t, p, name, "governed", "data")
 	_, err := p.PutObjectRetention(ctx, &s3.PutObjectRetentionInput{Bucket: &name, Key: aws.String("governed"), VersionId: gov.VersionId,
 		Retention: &types.ObjectLockRetention{Mode: types.ObjectLockRetentionModeGovernance, RetainUntilDate: &until}})
 	require.NoError(t, err)
-	held := put(t, p, name, "held")
-	_, err = p.PutObjectLegalHold(ctx, &s3.PutObjectLegalHoldInput{Bucket: &name, Key: aws.String("held"), VersionId: held.VersionId,
-		LegalHold: &types.ObjectLockLegalHold{Status: types.ObjectLockLegalHoldStatusOn}})
-	require.NoError(t, err)
-	free := put(t, p, name, "free")
+	held := s3test.Put(t, p, name, "held", "data")
+	s3test.LegalHold(t, p, name, "held", held.VersionId)
+	free := s3test.Put(t, p, name, "free", "data")
 
 	c, inj := counted(t, retry.OnConflict(), precheck.Enable())
 	_, err = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &name, Key: aws.String("governed"), VersionId: gov.VersionId})
@@ -218,9 +215,9 @@ func TestLockedVersion(t *testing.T) {
 
 func TestLockedVersionOnPlainBucketIsFreeWhenWarm(t *testing.T) {
 	p := plain(t)
-	name := mkBucket(t, p, false)
-	enableVersioning(t, p, name)
-	v1, v2 := put(t, p, name, "k"), put(t, p, name, "k")
+	name := s3test.NewBucket(t, p, false)
+	s3test.EnableVersioning(t, p, name)
+	v1, v2 := s3test.Put(t, p, name, "k", "data"), s3test.Put(t, p, name, "k", "data")
 	c, inj := counted(t, precheck.Enable())
 	_, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &name, Key: aws.String("k"), VersionId: v1.VersionId})
 	require.NoError(t, err)
@@ -233,12 +230,10 @@ func TestLockedVersionOnPlainBucketIsFreeWhenWarm(t *testing.T) {
 
 func TestLockedVersionBatch(t *testing.T) {
 	p := plain(t)
-	name := mkBucket(t, p, true)
-	held := put(t, p, name, "held")
-	_, err := p.PutObjectLegalHold(ctx, &s3.PutObjectLegalHoldInput{Bucket: &name, Key: aws.String("held"), VersionId: held.VersionId,
-		LegalHold: &types.ObjectLockLegalHold{Status: types.ObjectLockLegalHoldStatusOn}})
-	require.NoError(t, err)
-	free := put(t, p, name, "free")
+	name := s3test.NewBucket(t, p, true)
+	held := s3test.Put(t, p, name, "held", "data")
+	s3test.LegalHold(t, p, name, "held", held.VersionId)
+	free := s3test.Put(t, p, name, "free", "data")
 	c, _ := counted(t, precheck.Enable(func(o *precheck.Options) { o.LockedVersionBatch = precheck.On }))
 	in := &s3.DeleteObjectsInput{Bucket: &name, Delete: &types.Delete{Objects: []types.ObjectIdentifier{
 		{Key: aws.String("held"), VersionId: held.VersionId}, {Key: aws.String("free"), VersionId: free.VersionId}}}}
@@ -256,9 +251,9 @@ func TestLockedVersionBatch(t *testing.T) {
 
 func TestUnversionedDelete(t *testing.T) {
 	p := plain(t)
-	versioned := mkBucket(t, p, false)
-	enableVersioning(t, p, versioned)
-	put(t, p, versioned, "k")
+	versioned := s3test.NewBucket(t, p, false)
+	s3test.EnableVersioning(t, p, versioned)
+	s3test.Put(t, p, versioned, "k", "data")
 	c, inj := counted(t, precheck.Enable(func(o *precheck.Options) { o.UnversionedDelete = precheck.On }))
 	_, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &versioned, Key: aws.String("k")})
 	require.ErrorIs(t, err, precheck.ErrWouldAddDeleteMarker)
@@ -275,15 +270,15 @@ func TestUnversionedDelete(t *testing.T) {
 	_, err = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &versioned, Key: aws.String("k")})
 	require.NoError(t, err)
 
-	unversioned := mkBucket(t, p, false)
-	put(t, p, unversioned, "k")
+	unversioned := s3test.NewBucket(t, p, false)
+	s3test.Put(t, p, unversioned, "k", "data")
 	_, err = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &unversioned, Key: aws.String("k")})
 	require.NoError(t, err)
 }
 
 func TestSuspendVersioningOnLockBucket(t *testing.T) {
 	p := plain(t)
-	locked := mkBucket(t, p, true)
+	locked := s3test.NewBucket(t, p, true)
 	c, inj := counted(t, retry.OnConflict(), precheck.Enable())
 	suspend := &s3.PutBucketVersioningInput{Bucket: &locked,
 		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusSuspended}}
@@ -291,8 +286,8 @@ func TestSuspendVersioningOnLockBucket(t *testing.T) {
 	require.ErrorIs(t, err, conflict.InvalidState)
 	assert.Equal(t, []string{"GetObjectLockConfiguration"}, ops(inj), "PutBucketVersioning never sent")
 
-	plainBucket := mkBucket(t, p, false)
-	enableVersioning(t, p, plainBucket)
+	plainBucket := s3test.NewBucket(t, p, false)
+	s3test.EnableVersioning(t, p, plainBucket)
 	suspend.Bucket = &plainBucket
 	_, err = c.PutBucketVersioning(ctx, suspend)
 	require.NoError(t, err)
@@ -302,8 +297,8 @@ func TestSuspendVersioningOnLockBucket(t *testing.T) {
 func TestCheckFailureLetsS3Decide(t *testing.T) {
 	versitygw.Need(t, vgw)
 	p := plain(t)
-	name := mkBucket(t, p, true)
-	out := put(t, p, name, "k")
+	name := s3test.NewBucket(t, p, true)
+	out := s3test.Put(t, p, name, "k", "data")
 	other := vgw.Client(versitygw.Other, precheck.Enable())
 	_, err := other.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &name, Key: aws.String("k"), VersionId: out.VersionId})
 	require.Error(t, err, "S3 refuses the other account")

@@ -19,12 +19,18 @@ import (
 // more middleware) and on one with OnConflict, in the same run:
 //
 //	go test -run x -bench 'PutObject|HeadObject' -count 10 ./retry | benchstat -col /client -
+var benchClients = []struct {
+	name string
+	opts []func(*s3.Options)
+}{
+	{"client=bare", nil},
+	{"client=emptymw", []func(*s3.Options){emptyMiddleware}},
+	{"client=onconflict", []func(*s3.Options){retry.OnConflict()}},
+}
+
 func BenchmarkPutObject(b *testing.B) {
 	body := bytes.Repeat([]byte("x"), 1024)
-	for _, bc := range []struct {
-		name string
-		opts []func(*s3.Options)
-	}{{"client=bare", nil}, {"client=emptymw", []func(*s3.Options){emptyMiddleware}}, {"client=onconflict", []func(*s3.Options){retry.OnConflict()}}} {
+	for _, bc := range benchClients {
 		b.Run(bc.name, func(b *testing.B) {
 			c := s3stub.New().Client(bc.opts...)
 			ctx := context.Background()
@@ -42,10 +48,7 @@ func BenchmarkPutObject(b *testing.B) {
 }
 
 func BenchmarkHeadObject(b *testing.B) {
-	for _, bc := range []struct {
-		name string
-		opts []func(*s3.Options)
-	}{{"client=bare", nil}, {"client=emptymw", []func(*s3.Options){emptyMiddleware}}, {"client=onconflict", []func(*s3.Options){retry.OnConflict()}}} {
+	for _, bc := range benchClients {
 		b.Run(bc.name, func(b *testing.B) {
 			c := s3stub.New().Client(bc.opts...)
 			ctx := context.Background()

@@ -8,9 +8,9 @@ import (
 // The default budget: a token bucket that refills at DefaultBudgetRate
 // retries per second and holds DefaultBudgetBurst. 50 callers riding out a
 // 10-second storm send about 500 retries, about 200 of them in the first two
-// seconds, and never wait on it (TestStormDefaults checks); 5,000 callers in the same storm are slowed
-// to 100 retries per second, and a retry that would wait longer than
-// DefaultBudgetMaxWait is refused.
+// seconds, and never wait on it (TestStormDefaults checks); 5,000 callers in
+// the same storm are slowed to 100 retries per second, and a retry that
+// would wait longer than DefaultBudgetMaxWait is refused.
 const (
 	DefaultBudgetRate    = 100.0
 	DefaultBudgetBurst   = 500

@@ -10,8 +10,6 @@ import (
 	awsretry "github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/middleware"
-
-	"github.com/s3conflict/s3conflict/internal/stackid"
 )
 
 // TokenMetadataKey is the user-metadata key (x-amz-meta-s3conflict-token)
@@ -31,12 +29,9 @@ const TokenMetadataKey = "s3conflict-token"
 // maxVersionsChecked bounds the versions read to find our token.
 const maxVersionsChecked = 20
 
-// tokenize returns a copy of a conditional PutObject input with a fresh
-// token in its metadata, or nil when in is not a conditional write.
-func tokenize(in *s3.PutObjectInput) (*s3.PutObjectInput, string) {
-	if in.IfNoneMatch == nil && in.IfMatch == nil {
-		return nil, ""
-	}
+// withToken returns a copy of a conditional PutObject input with a fresh
+// token in its metadata, and the token.
+func withToken(in *s3.PutObjectInput) (*s3.PutObjectInput, string) {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	token := hex.EncodeToString(b[:])
@@ -61,7 +56,6 @@ func sdkAttempts(md middleware.Metadata) int {
 // proveWrite looks for token on the object in (a 412 after a resend). It
 // returns the output of our write when the token is found, or nil.
 func proveWrite(ctx context.Context, c *s3.Client, in *s3.PutObjectInput, token string) *s3.PutObjectOutput {
-	ctx = stackid.WithInternalCall(ctx)
 	head := func(versionID *string) *s3.HeadObjectOutput {
 		h, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: in.Bucket, Key: in.Key, VersionId: versionID,
 			ExpectedBucketOwner: in.ExpectedBucketOwner, SSECustomerAlgorithm: in.SSECustomerAlgorithm,

@@ -73,10 +73,6 @@ const (
 	ambiguous                   // cannot be proven either way
 )
 
-// run takes over after the first attempt, which started at start and
-// failed with err, and sends attempt again until it succeeds, fails with
-// something that is not a conflict, or a decision ends the call. accepted is
-// true when a conflict answer was accepted as success.
 // emit reports a decision: log, hook, span, and the client's meter.
 func (l *loop) emit(ctx context.Context, t *target, e Event) {
 	l.opts.emit(ctx, e)
@@ -85,6 +81,10 @@ func (l *loop) emit(ctx context.Context, t *target, e Event) {
 	}
 }
 
+// run takes over after the first attempt, which started at start and
+// failed with err, and sends attempt again until it succeeds, fails with
+// something that is not a conflict, or a decision ends the call. accepted is
+// true when a conflict answer was accepted as success.
 func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, attempt func(context.Context) error) (accepted bool, _ error) {
 	o := &l.opts
 	var bo backoff.BackOff
@@ -113,20 +113,9 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 			t.describe = nil
 		}
 		code := s3err.Code(err)
+		resolved := lostRace
 		if kind == conflict.PreconditionFailed && t.resolve != nil {
-			switch t.resolve(ctx) {
-			case ours:
-				l.emit(ctx, t, Event{Action: Accept, Operation: op, Bucket: t.bucket, Key: t.key, Code: code,
-					StatusCode: 412, Kind: kind, Attempt: n, Elapsed: o.Now().Sub(start), Err: err})
-				t.accepted = kind
-				return true, nil
-			case ambiguous:
-				ce := conflict.NewError(kind, op, t.bucket, t.key, err)
-				ce.Attempts, ce.Elapsed, ce.Reason = n, o.Now().Sub(start), ErrAmbiguousWrite
-				l.emit(ctx, t, Event{Action: Stop, Operation: op, Bucket: t.bucket, Key: t.key, Code: code,
-					StatusCode: ce.StatusCode, Kind: kind, Attempt: n, Elapsed: ce.Elapsed, RequestID: ce.RequestID, HostID: ce.HostID, Err: ce})
-				return false, ce
-			}
+			resolved = t.resolve(ctx)
 		}
 		s := o.decide(kind, op, code)
 		elapsed := o.Now().Sub(start)
@@ -149,6 +138,14 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 			e.Err = ce
 			l.emit(ctx, t, e)
 			return ce
+		}
+		switch resolved {
+		case ours:
+			l.emit(ctx, t, ev(Accept))
+			t.accepted = kind
+			return true, nil
+		case ambiguous:
+			return false, stop(ErrAmbiguousWrite)
 		}
 		switch s.action {
 		case Accept:

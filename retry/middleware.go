@@ -25,24 +25,20 @@ import (
 // are the CreateSession calls the SDK makes for directory buckets.
 func OnConflict(optFns ...func(*Options)) func(*s3.Options) {
 	l := newLoop(optFns, true)
-	register := func(m *middlewareImpl, stack *middleware.Stack) error {
-		if _, ok := stack.Finalize.Get("PresignHTTPRequest"); ok {
-			return nil // a presign client: nothing is sent, nothing to retry
-		}
-		if _, ok := stack.Initialize.Get(stackid.Retry); ok {
-			if _, err := stack.Initialize.Remove(stackid.Retry); err != nil {
-				return err
-			}
-		}
-		if l.opts.Disabled {
-			return nil
-		}
-		return stack.Initialize.Add(m, middleware.Before)
-	}
 	return func(o *s3.Options) {
-		m := &middlewareImpl{l: l, inner: stackid.Inner(o), opts: o}
-		o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error { return register(m, stack) })
+		m := &middlewareImpl{l: l, opts: o}
+		o.APIOptions = append(o.APIOptions, m.register)
 	}
+}
+
+// register puts the loop at the front of the Initialize step, in place of
+// an earlier registration; not on a presign client, nor when Disabled.
+func (m *middlewareImpl) register(stack *middleware.Stack) error {
+	presign, err := stackid.Unregister(stack, stackid.Retry)
+	if presign || err != nil || m.l.opts.Disabled {
+		return err
+	}
+	return stack.Initialize.Add(m, middleware.Before)
 }
 
 // middlewareImpl is the conflict loop on the Initialize step: there the
@@ -50,11 +46,9 @@ func OnConflict(optFns ...func(*Options)) func(*s3.Options) {
 // again for each pass, the SDK's own retry loop included.
 type middlewareImpl struct {
 	l *loop
-	// inner builds a client from the options the middleware was registered
-	// with, for the reads that prove a conditional write.
-	inner func() *s3.Client
-	// opts are the client's options, read at the first conflict for the
-	// meter provider.
+	// opts are the options the middleware was registered with, finished by
+	// the time a conflict happens: the meter provider comes from them, and
+	// the client that proves a conditional write (stackid.Inner).
 	opts    *s3.Options
 	once    sync.Once
 	counter metrics.Int64Counter
@@ -68,7 +62,7 @@ const DecisionsMetric = "s3conflict.decisions"
 // count adds a decision to the client's meter when it has one.
 func (m *middlewareImpl) count(ctx context.Context, e Event) {
 	m.once.Do(func() {
-		if m.opts == nil || m.opts.MeterProvider == nil {
+		if m.opts.MeterProvider == nil {
 			return
 		}
 		c, err := m.opts.MeterProvider.Meter("github.com/s3conflict/s3conflict/retry").Int64Counter(DecisionsMetric,
@@ -98,19 +92,15 @@ func (*middlewareImpl) ID() string { return stackid.Retry }
 func (m *middlewareImpl) HandleInitialize(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (
 	out middleware.InitializeOutput, md middleware.Metadata, err error,
 ) {
-	if stackid.IsInternalCall(ctx) {
-		return next.HandleInitialize(ctx, in)
-	}
-	op := middleware.GetOperationName(ctx)
-	if op == "CreateSession" {
-		return next.HandleInitialize(ctx, in)
+	if _, ok := in.Parameters.(*s3.CreateSessionInput); ok {
+		return next.HandleInitialize(ctx, in) // the SDK's own call for directory buckets
 	}
 	var cond *s3.PutObjectInput // a conditional PutObject
 	token := ""
 	if p, ok := in.Parameters.(*s3.PutObjectInput); ok && (p.IfNoneMatch != nil || p.IfMatch != nil) {
 		cond = p
 		if !m.l.opts.NoWriteToken {
-			cond, token = tokenize(p)
+			cond, token = withToken(p)
 			in.Parameters = cond
 		}
 	}
@@ -135,15 +125,16 @@ func (m *middlewareImpl) HandleInitialize(ctx context.Context, in middleware.Ini
 	if err == nil {
 		return out, md, nil
 	}
-	return m.slow(ctx, in, next, op, start, seeker, offset, rewindable, cond, token, out, md, err)
+	return m.slow(ctx, in, next, start, seeker, offset, rewindable, cond, token, out, md, err)
 }
 
 // slow is everything after a failed first attempt, kept out of the fast
 // path so that a call without conflicts costs no more than it must.
 func (m *middlewareImpl) slow(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler,
-	op string, start time.Time, seeker io.Seeker, offset int64, rewindable bool, cond *s3.PutObjectInput, token string,
+	start time.Time, seeker io.Seeker, offset int64, rewindable bool, cond *s3.PutObjectInput, token string,
 	out middleware.InitializeOutput, md middleware.Metadata, err error,
 ) (middleware.InitializeOutput, middleware.Metadata, error) {
+	op := middleware.GetOperationName(ctx)
 	t := &target{op: op, rewindable: rewindable, canAccept: emptyOutput(op) != nil, count: m.count}
 	if seeker != nil {
 		t.rewind = func() error {
@@ -168,7 +159,7 @@ func (m *middlewareImpl) slow(ctx context.Context, in middleware.InitializeInput
 				return lostRace // answered at the first send: a clean lost race
 			}
 			if token != "" {
-				if proven = proveWrite(ctx, m.inner(), cond, token); proven != nil {
+				if proven = proveWrite(ctx, stackid.Inner(m.opts), cond, token); proven != nil {
 					return ours
 				}
 			}

@@ -3,6 +3,8 @@ package conflicttest
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -12,7 +14,6 @@ import (
 	"os"
 	"path"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -74,14 +75,13 @@ type Injector struct {
 	rng     *rand.Rand
 	records []Record
 	reqID   int
-	now     func() time.Time
 }
 
 // NewInjector returns an Injector with the given faults, drawing
 // probabilities from a source seeded with seed (the same seed gives the
 // same choices for the same sequence of requests).
 func NewInjector(seed uint64, faults ...Fault) *Injector {
-	in := &Injector{rng: rand.New(rand.NewPCG(seed, seed^0x5c0f1c7)), now: time.Now}
+	in := &Injector{rng: rand.New(rand.NewPCG(seed, seed^0x5c0f1c7))}
 	for _, f := range faults {
 		in.Add(f)
 	}
@@ -144,7 +144,7 @@ func (in *Injector) decide(r *http.Request) decision {
 	defer in.mu.Unlock()
 	in.reqID++
 	d.requestID = fmt.Sprintf("CT%08X", in.reqID)
-	now := in.now()
+	now := time.Now()
 	for _, f := range in.faults {
 		if !f.match(d.op, bucket, key) {
 			continue
@@ -187,7 +187,7 @@ func (f *Fault) match(op, bucket, key string) bool {
 
 func (in *Injector) record(d decision, method string, status int, code string, injected, lost bool) {
 	in.mu.Lock()
-	in.records = append(in.records, Record{Time: in.now(), Operation: d.op, Method: method, Bucket: d.bucket,
+	in.records = append(in.records, Record{Time: time.Now(), Operation: d.op, Method: method, Bucket: d.bucket,
 		Key: d.key, Status: status, Code: code, Injected: injected, Lost: lost})
 	in.mu.Unlock()
 }
@@ -196,16 +196,11 @@ func (in *Injector) record(d decision, method string, status int, code string, i
 func errorBody(code, resource, requestID string) []byte {
 	var b bytes.Buffer
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n<Error><Code>")
-	xmlEscape(&b, code)
+	_ = xml.EscapeText(&b, []byte(code))
 	b.WriteString("</Code><Message>injected by conflicttest</Message><Resource>")
-	xmlEscape(&b, resource)
+	_ = xml.EscapeText(&b, []byte(resource))
 	b.WriteString("</Resource><RequestId>" + requestID + "</RequestId><HostId>host-" + requestID + "</HostId></Error>")
 	return b.Bytes()
-}
-
-func xmlEscape(b *bytes.Buffer, s string) {
-	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;")
-	b.WriteString(r.Replace(s))
 }
 
 func resource(d decision) string {
@@ -239,12 +234,8 @@ const injectedHeader = "X-Conflicttest-Injected"
 func (in *Injector) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		d := in.decide(r)
-		if d.latency > 0 {
-			select {
-			case <-time.After(d.latency):
-			case <-r.Context().Done():
-				return
-			}
+		if !wait(r.Context(), d.latency) {
+			return
 		}
 		switch {
 		case d.status != 0:
@@ -359,14 +350,8 @@ func (in *Injector) Client(next HTTPClient) HTTPClient {
 	}
 	return clientFunc(func(r *http.Request) (*http.Response, error) {
 		d := in.decide(r)
-		if d.latency > 0 {
-			t := time.NewTimer(d.latency)
-			select {
-			case <-t.C:
-			case <-r.Context().Done():
-				t.Stop()
-				return nil, r.Context().Err()
-			}
+		if !wait(r.Context(), d.latency) {
+			return nil, r.Context().Err()
 		}
 		switch {
 		case d.status != 0:
@@ -409,6 +394,22 @@ func (in *Injector) Client(next HTTPClient) HTTPClient {
 		in.record(d, r.Method, resp.StatusCode, code, false, false)
 		return resp, nil
 	})
+}
+
+// wait waits d, or less when ctx ends first; it reports whether the whole
+// wait was done.
+func wait(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 type clientFunc func(*http.Request) (*http.Response, error)

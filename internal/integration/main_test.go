@@ -11,7 +11,6 @@ import (
 	"github.com/cenkalti/backoff/v4"
 
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
-	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/internal/versitygw"
 	"github.com/s3conflict/s3conflict/retry"
 )
@@ -64,16 +63,6 @@ func inProcess(t *testing.T) backend {
 func both(t *testing.T, fn func(t *testing.T, b backend)) {
 	t.Run("versitygw", func(t *testing.T) { fn(t, versity(t)) })
 	t.Run("in-process", func(t *testing.T) { fn(t, inProcess(t)) })
-}
-
-func newBucket(t *testing.T, c *s3.Client, lock bool) string { return s3test.NewBucket(t, c, lock) }
-
-func putString(t *testing.T, c *s3.Client, bucket, key, body string) {
-	s3test.Put(t, c, bucket, key, body)
-}
-
-func enableVersioning(t *testing.T, c *s3.Client, bucket string) {
-	s3test.EnableVersioning(t, c, bucket)
 }
 
 // fast is a short backoff for tests that inject a few conflicts.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/s3conflict/s3conflict/conflict"
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/naming"
 	"github.com/s3conflict/s3conflict/retry"
 )
@@ -28,7 +29,7 @@ func TestRecreateOwnBucket(t *testing.T) {
 	b := versity(t)
 	inj := conflicttest.NewInjector(1)
 	c := b.client(inj, retry.OnConflict())
-	name := newBucket(t, c, false)
+	name := s3test.NewBucket(t, c, false)
 	out, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: &name})
 	require.NoError(t, err)
 	res, ok := retry.ResultOf(out.ResultMetadata)
@@ -40,7 +41,7 @@ func TestRecreateOwnBucket(t *testing.T) {
 
 func TestOtherAccountsNameIsTaken(t *testing.T) {
 	b := versity(t)
-	name := newBucket(t, b.other(), false)
+	name := s3test.NewBucket(t, b.other(), false)
 	inj := conflicttest.NewInjector(1)
 	c := b.client(inj, retry.OnConflict())
 	_, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: &name})
@@ -57,8 +58,8 @@ func TestBucketNotEmpty(t *testing.T) {
 	both(t, func(t *testing.T, b backend) {
 		inj := conflicttest.NewInjector(1)
 		c := b.client(inj, retry.OnConflict())
-		name := newBucket(t, c, false)
-		putString(t, c, name, "keep", "data")
+		name := s3test.NewBucket(t, c, false)
+		s3test.Put(t, c, name, "keep", "data")
 		_, err := c.DeleteBucket(context.Background(), &s3.DeleteBucketInput{Bucket: &name})
 		require.ErrorIs(t, err, conflict.NotEmpty)
 		assert.Equal(t, 1, inj.Count("DeleteBucket"))
@@ -72,7 +73,7 @@ func TestBucketNotEmpty(t *testing.T) {
 func TestSuspendVersioningOnLockBucket(t *testing.T) {
 	b := versity(t)
 	c := b.client(nil, retry.OnConflict())
-	name := newBucket(t, c, true)
+	name := s3test.NewBucket(t, c, true)
 	_, err := c.PutBucketVersioning(context.Background(), &s3.PutBucketVersioningInput{Bucket: &name,
 		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusSuspended}})
 	require.ErrorIs(t, err, conflict.InvalidState)
@@ -87,7 +88,7 @@ func TestSuspendVersioningOnLockBucket(t *testing.T) {
 func TestRacingConditionalWriters(t *testing.T) {
 	both(t, func(t *testing.T, b backend) {
 		c := b.client(nil, retry.OnConflict())
-		name := newBucket(t, c, false)
+		name := s3test.NewBucket(t, c, false)
 		var wg sync.WaitGroup
 		errs := make([]error, 20)
 		for i := range errs {
@@ -122,7 +123,7 @@ func TestInjectedConflictsRetriedStoreIntact(t *testing.T) {
 			conflicttest.Fault{Operation: "PutObject", Key: "raced", Code: "ConditionalRequestConflict", Times: 2},
 		)
 		c := b.client(inj, retry.OnConflict(fast))
-		name := newBucket(t, c, false)
+		name := s3test.NewBucket(t, c, false)
 		data := make([]byte, 256<<10)
 		_, _ = rand.Read(data)
 		for _, tc := range []struct {
@@ -156,7 +157,7 @@ func TestLostResponseOnConditionalPut(t *testing.T) {
 	both(t, func(t *testing.T, b backend) {
 		inj := conflicttest.NewInjector(1, conflicttest.Fault{Operation: "PutObject", Key: "claim", LoseResponse: true, Times: 1})
 		c := b.client(inj, retry.OnConflict(fast))
-		name := newBucket(t, c, false)
+		name := s3test.NewBucket(t, c, false)
 		put := func() (*s3.PutObjectOutput, error) {
 			return c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: &name, Key: aws.String("claim"),
 				Body: strings.NewReader("same bytes"), IfNoneMatch: aws.String("*")})
@@ -184,7 +185,7 @@ func TestLostResponseWithoutTokenIsAmbiguous(t *testing.T) {
 	both(t, func(t *testing.T, b backend) {
 		inj := conflicttest.NewInjector(1, conflicttest.Fault{Operation: "PutObject", LoseResponse: true, Times: 1})
 		c := b.client(inj, retry.OnConflict(fast, func(o *retry.Options) { o.NoWriteToken = true }))
-		name := newBucket(t, c, false)
+		name := s3test.NewBucket(t, c, false)
 		_, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: &name, Key: aws.String("claim"),
 			Body: strings.NewReader("v"), IfNoneMatch: aws.String("*")})
 		require.ErrorIs(t, err, retry.ErrAmbiguousWrite)
@@ -197,8 +198,8 @@ func TestLostResponseWithoutTokenIsAmbiguous(t *testing.T) {
 func TestLostResponseThenReplaced(t *testing.T) {
 	b := versity(t)
 	plain := b.client(nil)
-	name := newBucket(t, plain, false)
-	enableVersioning(t, plain, name)
+	name := s3test.NewBucket(t, plain, false)
+	s3test.EnableVersioning(t, plain, name)
 
 	// Our first send lands and its response is lost; before the SDK's
 	// resend, another writer overwrites the key; the resend gets 412 and
@@ -210,7 +211,7 @@ func TestLostResponseThenReplaced(t *testing.T) {
 		o.HTTPClient = doFunc(func(r *http.Request) (*http.Response, error) {
 			resp, err := lossy.Do(r)
 			if err != nil {
-				once.Do(func() { putString(t, plain, name, "doc", "theirs") })
+				once.Do(func() { s3test.Put(t, plain, name, "doc", "theirs") })
 			}
 			return resp, err
 		})
@@ -240,8 +241,8 @@ func TestConditionsOnCompleteAndDelete(t *testing.T) {
 	b := versity(t)
 	c := b.client(nil, retry.OnConflict())
 	ctx := context.Background()
-	name := newBucket(t, c, false)
-	putString(t, c, name, "dst", "exists")
+	name := s3test.NewBucket(t, c, false)
+	s3test.Put(t, c, name, "dst", "exists")
 
 	up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: &name, Key: aws.String("dst")})
 	require.NoError(t, err)
@@ -272,7 +273,7 @@ func TestRenameOnNameTaken(t *testing.T) {
 		if b.other != nil {
 			owner = b.other() // someone else's bucket
 		}
-		taken := newBucket(t, owner, false)
+		taken := s3test.NewBucket(t, owner, false)
 		inj := conflicttest.NewInjector(1)
 		var events []retry.Event
 		c := b.client(inj, retry.OnConflict(func(o *retry.Options) {

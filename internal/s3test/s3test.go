@@ -56,3 +56,13 @@ func EnableVersioning(t testing.TB, c *s3.Client, bucket string) {
 		t.Fatalf("enabling versioning on %s: %v", bucket, err)
 	}
 }
+
+// LegalHold puts a legal hold on a version.
+func LegalHold(t testing.TB, c *s3.Client, bucket, key string, versionID *string) {
+	t.Helper()
+	_, err := c.PutObjectLegalHold(context.Background(), &s3.PutObjectLegalHoldInput{Bucket: &bucket, Key: &key, VersionId: versionID,
+		LegalHold: &types.ObjectLockLegalHold{Status: types.ObjectLockLegalHoldStatusOn}})
+	if err != nil {
+		t.Fatalf("legal hold on %s/%s: %v", bucket, key, err)
+	}
+}
