@@ -3,7 +3,6 @@ package precheck
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -66,16 +65,12 @@ type checker struct {
 	// so are the options the checker was registered with; finished by the
 	// first check, they give the region, the credentials and the client
 	// the checks send their own requests with.
-	so   *s3.Options
-	once sync.Once
-	api  API
+	so    *s3.Options
+	inner stackid.Inner
 }
 
 // client returns the checks' own client, built at first use.
-func (m *checker) client() API {
-	m.once.Do(func() { m.api = stackid.Inner(m.so) })
-	return m.api
-}
+func (m *checker) client() API { return m.inner.Client(m.so) }
 
 // accountID is the caller's account: Options.AccountID, or the one the
 // credentials carry, or "".

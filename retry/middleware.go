@@ -52,6 +52,7 @@ type middlewareImpl struct {
 	opts    *s3.Options
 	once    sync.Once
 	counter metrics.Int64Counter
+	inner   stackid.Inner
 }
 
 // DecisionsMetric is the counter, on the client's MeterProvider, of the
@@ -159,7 +160,7 @@ func (m *middlewareImpl) slow(ctx context.Context, in middleware.InitializeInput
 				return lostRace // answered at the first send: a clean lost race
 			}
 			if token != "" {
-				if proven = proveWrite(ctx, stackid.Inner(m.opts), cond, token); proven != nil {
+				if proven = proveWrite(ctx, m.inner.Client(m.opts), cond, token); proven != nil {
 					return ours
 				}
 			}
