@@ -1,0 +1,18 @@
+// Package conflicttest makes S3 answer conflicts in tests: an in-process
+// S3 server, rules that inject answers (faults), and the real server for
+// tests that need one.
+//
+// # Files
+//
+// A newcomer reads them in this order:
+//
+//   - fault.go: a [Fault] (which requests it matches, what they get), the
+//     [Injector] that holds faults and keeps a [Record] of every request;
+//   - handler.go: the server side, [Injector.Handler] in front of any
+//     http.Handler;
+//   - client.go: the client side, [Injector.Client] around an S3 client's
+//     HTTP client, in front of any endpoint;
+//   - answer.go: the S3 XML error documents the injector answers with;
+//   - operation.go: naming the S3 operation of an HTTP request;
+//   - server.go: the in-process server, [NewServer] and [Start].
+package conflicttest
