@@ -3,11 +3,8 @@
 package retry_test
 
 import (
-	"context"
 	"fmt"
-	"net/http"
-	"slices"
-	"sync"
+	"math/rand/v2"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -17,152 +14,76 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/s3conflict/s3conflict/internal/s3stub"
+	"github.com/s3conflict/s3conflict/internal/baseline"
+	"github.com/s3conflict/s3conflict/internal/storm"
 	"github.com/s3conflict/s3conflict/retry"
 )
 
-type callerKey struct{}
+// stormWindows are the OperationAborted windows of the storm sweep.
+var stormWindows = []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second,
+	3 * time.Second, 5 * time.Second, 8 * time.Second, 13 * time.Second, 20 * time.Second}
 
-// stormResult is what one simulated storm produced.
-type stormResult struct {
-	failures     int
-	overshootP99 time.Duration // success time minus window, 99th percentile
-	overshootMax time.Duration
-	maxRequests  int     // most requests one caller sent
-	meanRequests float64 // mean requests per caller
-	maxSlice     int     // most callers sending within one 100 ms slice after 1 s
-	budgetWaits  int     // retries the budget slowed down
-}
-
-// storm runs `callers` goroutines that each call PutBucketTagging on one
-// client (real serializers, the stub answering) while the stub answers
-// OperationAborted for the window w from the start. Time is virtual
-// (testing/synctest): the backoff's real timers run on a fake clock, so a
-// 10-second storm takes milliseconds and the result is the same on a loaded
-// machine as on an idle one.
-func storm(t *testing.T, callers int, w time.Duration, optFns ...func(*retry.Options)) stormResult {
-	var res stormResult
-	synctest.Test(t, func(t *testing.T) {
-		start := time.Now()
-		var mu sync.Mutex
-		sent := map[int][]time.Duration{} // per caller: request times since start
-		stub := s3stub.NewFunc(func(_ int, r *http.Request) s3stub.Answer {
-			now := time.Since(start)
-			id := r.Context().Value(callerKey{}).(int)
-			mu.Lock()
-			sent[id] = append(sent[id], now)
-			mu.Unlock()
-			if now < w {
-				return aborted()
-			}
-			return s3stub.OK
-		})
-		var budgetWaits atomic.Int64
-		count := func(o *retry.Options) {
-			o.OnEvent = func(e retry.Event) {
-				if e.BudgetWait > 0 {
-					budgetWaits.Add(1)
-				}
-			}
-		}
-		client := stub.Client(retry.OnConflict(append([]func(*retry.Options){count}, optFns...)...))
-		done := make([]time.Duration, callers)
-		errs := make([]error, callers)
-		var wg sync.WaitGroup
-		for i := range callers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				ctx := context.WithValue(context.Background(), callerKey{}, i)
-				_, errs[i] = client.PutBucketTagging(ctx, tagging("shared"))
-				done[i] = time.Since(start)
-			}()
-		}
-		wg.Wait()
-		res.budgetWaits = int(budgetWaits.Load())
-
-		var over []time.Duration
-		total := 0
-		slices := map[int]map[int]bool{}
-		for i := range callers {
-			if errs[i] != nil {
-				res.failures++
-				continue
-			}
-			over = append(over, done[i]-w)
-			n := len(sent[i])
-			total += n
-			res.maxRequests = max(res.maxRequests, n)
-			for _, at := range sent[i] {
-				if at < time.Second {
-					continue
-				}
-				s := int(at / (100 * time.Millisecond))
-				if slices[s] == nil {
-					slices[s] = map[int]bool{}
-				}
-				slices[s][i] = true
-			}
-		}
-		for _, callersIn := range slices {
-			res.maxSlice = max(res.maxSlice, len(callersIn))
-		}
-		if len(over) > 0 {
-			sortDurations(over)
-			res.overshootP99 = over[(len(over)*99+99)/100-1]
-			res.overshootMax = over[len(over)-1]
-			res.meanRequests = float64(total) / float64(len(over))
-		}
-	})
-	return res
-}
-
-func sortDurations(d []time.Duration) { slices.Sort(d) }
-
-// TestStormDefaults holds the defaults to the goals: 50 callers ride out
-// an OperationAborted storm of W seconds without a failure, at most 15
-// requests per caller at W = 10 s, a p99 overshoot of at most 0.35·W + 1 s,
-// and never more than 40% of the callers in one 100 ms slice after the
-// first second (no lockstep).
-func TestStormDefaults(t *testing.T) {
-	for _, w := range []time.Duration{3 * time.Second, 10 * time.Second} {
-		t.Run(w.String(), func(t *testing.T) {
-			r := storm(t, 50, w)
-			t.Logf("W=%v: failures=%d p99 overshoot=%v max=%v requests/caller mean=%.1f max=%d busiest 100ms slice=%d callers",
-				w, r.failures, r.overshootP99, r.overshootMax, r.meanRequests, r.maxRequests, r.maxSlice)
-			assert.Zero(t, r.failures, "callers failed")
-			assert.Zero(t, r.budgetWaits, "the default budget must not slow 50 callers")
-			limit := time.Duration(0.35*float64(w)) + time.Second
-			assert.LessOrEqual(t, r.overshootP99, limit, "p99 overshoot")
-			if w == 10*time.Second {
-				assert.LessOrEqual(t, r.maxRequests, 15, "requests per caller")
-			}
-			assert.LessOrEqual(t, r.maxSlice, 20, "callers within one 100 ms slice (40%% of 50)")
-		})
+// seededBackoff makes default backoffs whose jitter comes from sources
+// seeded 1, 2, 3, … in the order the backoffs are made. The callers of one
+// storm are alike (same start, same answers), so which caller gets which
+// seed does not change the result: the test is deterministic.
+func seededBackoff() func() backoff.BackOff {
+	var n atomic.Uint64
+	return func() backoff.BackOff {
+		b := retry.DefaultBackoff().(*retry.ProportionalBackoff)
+		b.Rand = rand.New(rand.NewPCG(n.Add(1), 0)).Float64
+		return b
 	}
 }
 
-// TestStormBaselines shows why the defaults are not a fixed schedule: the
-// same storm under Terraform's kind of fixed schedule sends every caller at
-// once every round, which the jittered default never does.
-func TestStormBaselines(t *testing.T) {
-	fixed := func(o *retry.Options) {
-		o.Backoff = func() backoff.BackOff { return backoff.NewConstantBackOff(2 * time.Second) }
-	}
-	r := storm(t, 50, 3*time.Second, fixed)
-	t.Logf("fixed 2s schedule, W=3s: p99 overshoot=%v busiest slice=%d callers", r.overshootP99, r.maxSlice)
-	require.Zero(t, r.failures)
-	assert.Equal(t, 50, r.maxSlice, "a fixed schedule moves all callers in lockstep")
+// TestStormGoals holds the default backoff to its goals over the storm
+// sweep, 1 and 50 callers of one client, beside Terraform's schedule on the
+// same fault schedule (virtual time):
+//   - every call succeeds, and the default budget never slows anyone;
+//   - the p99 time from the window's end to success is at most 0.3·W + 0.5 s;
+//   - no more than 40% of the callers send within one 100 ms slice after
+//     the first second (no lockstep);
+//   - at most 2 × the requests per caller of Terraform's schedule. (1.5 ×
+//     cannot be had together with the overshoot goal: Terraform's 0.5, 1,
+//     2, 4, 8, 10 s schedule sends 7 requests in a 20 s storm by coming back
+//     up to 7.5 s late; any schedule whose delay stays within 0.3·t + 0.5 s
+//     after t seconds needs at least 11.)
+func TestStormGoals(t *testing.T) {
+	for _, callers := range []int{1, 50} {
+		for _, w := range stormWindows {
+			t.Run(fmt.Sprintf("callers=%d/W=%v", callers, w), func(t *testing.T) {
+				t.Parallel()
+				var ours, tf storm.Result
+				var budgetWaits atomic.Int64
+				synctest.Test(t, func(t *testing.T) {
+					cfg := storm.Config{Callers: callers, Window: w, Arrival: 50 * time.Millisecond}
+					ours = storm.Run(cfg, storm.Ours(func(o *retry.Options) {
+						o.Backoff = seededBackoff()
+						o.OnEvent = func(e retry.Event) {
+							if e.BudgetWait > 0 {
+								budgetWaits.Add(1)
+							}
+						}
+					}))
+					tf = storm.Run(cfg, baseline.Terraform{}.Strategy())
+				})
+				over, ok := ours.Overshoot(0.99)
+				tfOver, _ := tf.Overshoot(0.99)
+				t.Logf("ours: p99 overshoot %v, %.1f requests/caller, busiest slice %d; terraform: %v, %.1f, %d",
+					over, ours.MeanRequests(), ours.BusiestSlice(time.Second), tfOver, tf.MeanRequests(), tf.BusiestSlice(time.Second))
 
-	cenkalti := func(o *retry.Options) {
-		o.Backoff = func() backoff.BackOff { return backoff.NewExponentialBackOff() }
-	}
-	for _, w := range []time.Duration{3 * time.Second, 10 * time.Second} {
-		r := storm(t, 50, w, cenkalti)
-		ours := storm(t, 50, w)
-		t.Logf("W=%v p99 overshoot: cenkalti defaults %v, ours %v", w, r.overshootP99, ours.overshootP99)
-		if w == 10*time.Second { // at W = 3 s the two are close and the jitter decides
-			assert.Less(t, ours.overshootP99, r.overshootP99, fmt.Sprintf("W=%v: ours must come back sooner", w))
+				require.True(t, ok, "no caller succeeded")
+				assert.Equal(t, callers, ours.Succeeded(), "every call succeeds")
+				assert.Zero(t, budgetWaits.Load(), "the default budget must not slow these callers")
+				assert.LessOrEqual(t, over, time.Duration(0.3*float64(w))+500*time.Millisecond, "p99 overshoot")
+				assert.LessOrEqual(t, ours.MeanRequests(), 2*tf.MeanRequests(), "requests per caller against Terraform's")
+				if callers == 50 {
+					assert.LessOrEqual(t, ours.BusiestSlice(time.Second), 20, "callers within one 100 ms slice after 1 s")
+					if w >= 2*time.Second { // the measure sees lockstep where there is some
+						assert.Equal(t, 50, tf.BusiestSlice(time.Second), "an unjittered schedule moves in lockstep")
+					}
+				}
+			})
 		}
 	}
 }
