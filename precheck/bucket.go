@@ -13,11 +13,16 @@ import (
 	"github.com/s3conflict/s3conflict/internal/s3err"
 )
 
-// createBucket: HeadBucket first. Only a 200 with ExpectedBucketOwner
-// proves the bucket is ours (then the CreateBucket is not sent); in
-// us-east-1, where re-creating answers 200 and resets the bucket's ACLs,
-// any 200 stops the call. Every other answer proves nothing and the call
-// goes on: S3 decides. A 403 is never read as "taken".
+// createBucket: HeadBucket first. A 200 is access, not ownership: the
+// bucket is taken for ours only on proof — HeadBucket with
+// ExpectedBucketOwner (the account ID known), or the bucket in our own
+// ListBuckets (us-east-1 without an account ID; the proof is cached for
+// the fact TTL). Proven ours: CreateBucket is not sent and the call returns
+// AlreadyOwned (or ErrMismatch). Proven not ours: S3 decides (it answers
+// BucketAlreadyExists). Unproven in us-east-1, where re-creating our own
+// bucket answers 200 and resets its ACLs: ErrOwnershipUnproven, nothing
+// sent. Elsewhere S3 tells the two apart itself, so the call goes on. A
+// 403 is never read as "taken".
 func (m *checker) createBucket(ctx context.Context, in *s3.CreateBucketInput) error {
 	bucket := aws.ToString(in.Bucket)
 	ev := Event{Check: "CreateBucket", Operation: "CreateBucket", Bucket: bucket, Requests: 1}
@@ -36,31 +41,39 @@ func (m *checker) createBucket(ctx context.Context, in *s3.CreateBucketInput) er
 		return nil
 	}
 	want := wantedRegion(in)
-	usEast1 := want == "us-east-1" // no location constraint means us-east-1 too
-	if account == "" && !usEast1 {
-		ev.Outcome = "unknown" // exists and we may access it: not proof of ownership
-		m.emit(ctx, ev)
-		return nil
+	if account == "" {
+		if want != "us-east-1" { // no location constraint means us-east-1 too
+			ev.Outcome = "unknown" // S3 answers BucketAlreadyOwnedByYou or BucketAlreadyExists
+			m.emit(ctx, ev)
+			return nil
+		}
+		switch m.ownedByListing(ctx, bucket, &ev.Requests) {
+		case notOurs:
+			ev.Outcome = "proceed" // S3 answers BucketAlreadyExists
+			m.emit(ctx, ev)
+			return nil
+		case unproven:
+			return m.refuse(ctx, ev, &Error{Check: "CreateBucket", Operation: "CreateBucket", Bucket: bucket,
+				Reason: ErrOwnershipUnproven})
+		}
 	}
-	// Ours (or, in us-east-1 without an account ID, accessible and about to
-	// be "re-created" with a 200 that resets its ACLs): check what can be
-	// checked cheaply, then report it as already owned.
+	// Proven ours: check what can be checked cheaply, then report it as
+	// already owned.
 	if have := aws.ToString(head.BucketRegion); have != "" && have != want {
 		return m.refuse(ctx, ev, &Error{Check: "CreateBucket", Operation: "CreateBucket", Bucket: bucket,
 			Reason: ErrMismatch, Field: "region", Want: want, Have: have})
 	}
 	if aws.ToBool(in.ObjectLockEnabledForBucket) {
-		ev.Requests++
-		enabled, known := m.objectLock(ctx, bucket, nil)
+		enabled, known := m.objectLock(ctx, bucket, &ev.Requests)
 		if known && !enabled {
 			return m.refuse(ctx, ev, &Error{Check: "CreateBucket", Operation: "CreateBucket", Bucket: bucket,
 				Reason: ErrMismatch, Field: "object lock", Want: "enabled", Have: "disabled"})
 		}
 	}
-	ce := &conflict.Error{Kind: conflict.AlreadyOwned, Operation: "CreateBucket", Bucket: bucket, Attempts: 1,
+	ce := &conflict.Error{Kind: conflict.AlreadyOwned, Operation: "CreateBucket", Bucket: bucket,
 		Reason: errPrecheckedOwned, StatusCode: http.StatusOK}
 	if account == "" {
-		ce.Reason = errPrecheckedAccessible
+		ce.Reason = errPrecheckedListed
 	}
 	ev.Outcome, ev.Err = "accept", ce
 	m.emit(ctx, ev)
@@ -68,9 +81,45 @@ func (m *checker) createBucket(ctx context.Context, in *s3.CreateBucketInput) er
 }
 
 var (
-	errPrecheckedOwned      = errors.New("precheck: HeadBucket with ExpectedBucketOwner answered 200; CreateBucket not sent")
-	errPrecheckedAccessible = errors.New("precheck: the bucket exists in us-east-1 and is accessible; CreateBucket not sent (it would answer 200 and reset the bucket's ACLs)")
+	errPrecheckedOwned  = errors.New("precheck: HeadBucket with ExpectedBucketOwner answered 200; CreateBucket not sent")
+	errPrecheckedListed = errors.New("precheck: the bucket is in our own ListBuckets; CreateBucket not sent (in us-east-1 it would answer 200 and reset the bucket's ACLs)")
 )
+
+// ownership is what ListBuckets proved about a bucket.
+type ownership uint8
+
+const (
+	unproven ownership = iota
+	ours
+	notOurs
+)
+
+// ownedByListing looks for bucket in our own buckets: the cached proof, or
+// ListBuckets with the name as prefix (one small request; more pages only
+// when many of our buckets start with the name).
+func (m *checker) ownedByListing(ctx context.Context, bucket string, requests *int) ownership {
+	if m.facts.owned(bucket) {
+		return ours
+	}
+	in := &s3.ListBucketsInput{Prefix: &bucket}
+	for {
+		*requests++
+		out, err := m.client().ListBuckets(ctx, in)
+		if err != nil {
+			return unproven
+		}
+		for _, b := range out.Buckets {
+			if aws.ToString(b.Name) == bucket {
+				m.facts.setOwned(bucket)
+				return ours
+			}
+		}
+		if aws.ToString(out.ContinuationToken) == "" {
+			return notOurs
+		}
+		in.ContinuationToken = out.ContinuationToken
+	}
+}
 
 // wantedRegion is the region a CreateBucket asks for: its location
 // constraint, or us-east-1 without one.

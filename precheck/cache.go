@@ -9,7 +9,7 @@ import (
 
 // facts caches what the checks learned about buckets, per client. Object
 // Lock enabled is kept for good (it cannot be turned off); everything else
-// for the TTL. A fact only ever saves a request: when it is missing or old,
+// (ownership proven, versioning, no Object Lock) for the TTL. A fact only ever saves a request: when it is missing or old,
 // the check asks S3 again.
 type facts struct {
 	ttl time.Duration // negative: cache nothing
@@ -20,6 +20,7 @@ type facts struct {
 }
 
 type bucketFacts struct {
+	ownedAt    time.Time // when the bucket was last proven ours; zero: never
 	lockKnown  bool
 	lock       bool
 	lockAt     time.Time
@@ -83,6 +84,26 @@ func (f *facts) setVersioning(bucket string, s types.BucketVersioningStatus) {
 	defer f.mu.Unlock()
 	b := f.get(bucket)
 	b.versioning, b.versionAt = s, f.now()
+}
+
+// owned reports whether bucket was proven ours within the TTL.
+func (f *facts) owned(bucket string) bool {
+	if f.ttl < 0 {
+		return false
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	b := f.buckets[bucket]
+	return b != nil && !b.ownedAt.IsZero() && f.now().Sub(b.ownedAt) < f.ttl
+}
+
+func (f *facts) setOwned(bucket string) {
+	if f.ttl < 0 {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.get(bucket).ownedAt = f.now()
 }
 
 // forget drops what is known of bucket's versioning (this client changed

@@ -75,7 +75,8 @@ func TestPresignIsUntouched(t *testing.T) {
 }
 
 // The in-process server answers HeadBucket 200 for any existing bucket and
-// has one identity: in us-east-1 that stops a re-create, as it should.
+// has one identity, whose ListBuckets proves the bucket ours: in us-east-1
+// that stops a re-create, as it should.
 func TestInProcessServer(t *testing.T) {
 	srv := conflicttest.NewServer(t)
 	c := srv.Client(retry.OnConflict(), precheck.Enable())

@@ -8,7 +8,9 @@
 //
 //	check               default  before                         extra requests (cold / warm)
 //	BucketName          off      CreateBucket                   0 (naming.ValidateBucket)
-//	CreateBucket        on       CreateBucket                   1 HeadBucket / 1
+//	CreateBucket        on       CreateBucket                   1 HeadBucket; in us-east-1 without an
+//	                                                            account ID and on a 200, +1 ListBuckets
+//	                                                            (0 while the proof is cached)
 //	DeleteBucket        on       DeleteBucket                   1 ListObjectVersions / 1
 //	EmptyFirst          off      DeleteBucket                   1 listing per 1000 versions + 1 DeleteObjects per 1000
 //	LockedVersion       on       DeleteObject with VersionId    1 GetObjectLockConfiguration, then on a lock
@@ -21,15 +23,24 @@
 //
 //   - CreateBucket: HeadBucket 200 means "exists and you may access it", not
 //     "you own it"; 403 means "exists and you may not list it", which can be
-//     your own bucket. With the caller's account ID (Options.AccountID, or the
-//     credentials' own) HeadBucket carries ExpectedBucketOwner and a 200
-//     proves ownership: CreateBucket is not sent and the call returns a
-//     *conflict.Error of kind AlreadyOwned (retry.OnConflict turns it into
-//     success, as it does S3's own BucketAlreadyOwnedByYou). In us-east-1,
-//     where re-creating your bucket answers 200 and resets its ACLs, any 200
-//     stops the call the same way. Every other answer proves nothing: the call
-//     goes on and S3 decides. When the owned bucket differs from the request
-//     (another region, no Object Lock) the error is ErrMismatch instead.
+//     your own bucket. A bucket is taken for yours only on proof: with the
+//     caller's account ID (Options.AccountID, or the credentials' own)
+//     HeadBucket carries ExpectedBucketOwner and a 200 proves it; without
+//     one, in us-east-1, the bucket must appear in your own ListBuckets
+//     (asked with the name as Prefix: one small request, the proof cached
+//     for FactTTL). Proven yours: CreateBucket is not sent and the call
+//     returns a *conflict.Error of kind AlreadyOwned (retry.OnConflict turns
+//     it into success, as it does S3's own BucketAlreadyOwnedByYou), or
+//     ErrMismatch when it differs from the request (another region, no
+//     Object Lock). Listed as not yours: CreateBucket is sent and S3 answers
+//     BucketAlreadyExists. Unproven — HeadBucket 200 in us-east-1, no
+//     account ID, ListBuckets denied: an *Error with ErrOwnershipUnproven,
+//     CreateBucket not sent (re-creating your own bucket there answers 200
+//     and resets its ACLs; accepting could hand you a stranger's bucket).
+//     retry.OnConflict never takes it for success. Prove ownership by
+//     setting Options.AccountID or granting s3:ListAllMyBuckets. Outside
+//     us-east-1 without an account ID the call goes on: S3 itself answers
+//     BucketAlreadyOwnedByYou or BucketAlreadyExists.
 //   - DeleteBucket: a bucket holding versions or delete markers gives a
 //     *conflict.Error of kind NotEmpty whose Key names one of them.
 //   - Deletes of locked versions give ErrLocked with the retention mode and
@@ -40,8 +51,8 @@
 // # Cache
 //
 // Bucket facts are cached per client: Object Lock enabled for good (it can
-// never be turned off), versioning status and "no Object Lock" for
-// DefaultFactTTL (15 s), forgotten when the same client changes versioning,
+// never be turned off), ownership proven by ListBuckets, versioning status
+// and "no Object Lock" for DefaultFactTTL (15 s), forgotten when the same client changes versioning,
 // deletes or creates the bucket. A cached fact may save a request; it never
 // turns a call S3 would accept into an error.
 //

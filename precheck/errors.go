@@ -23,6 +23,15 @@ var (
 	// ErrMismatch: the bucket already exists and is ours, but not as the
 	// request asked (another region, no Object Lock).
 	ErrMismatch = errors.New("bucket exists but differs from the request")
+	// ErrOwnershipUnproven: CreateBucket was not sent because the bucket
+	// exists and we may access it (HeadBucket 200), but nothing proved it
+	// ours: a 200 proves access, not ownership, and sending CreateBucket
+	// could re-create our own bucket (in us-east-1 that answers 200 and
+	// resets its ACLs). Prove it by giving Options.AccountID (or
+	// credentials that carry an account ID), so that HeadBucket carries
+	// ExpectedBucketOwner, or by granting s3:ListAllMyBuckets, so that
+	// ListBuckets can show it. Never accepted as success by retry.OnConflict.
+	ErrOwnershipUnproven = errors.New("bucket exists and is accessible but ownership is unproven: set precheck Options.AccountID or grant s3:ListAllMyBuckets")
 )
 
 // Error is a precheck's refusal: the call was not sent.

@@ -35,7 +35,10 @@ const DefaultFactTTL = 15 * time.Second
 // Options choose the checks. Zero values mean the defaults given with each
 // field. Options are copied when applied.
 type Options struct {
-	// CreateBucket (default on): HeadBucket before CreateBucket. +1 request.
+	// CreateBucket (default on): HeadBucket before CreateBucket, +1
+	// request; in us-east-1 without an account ID, a 200 needs ListBuckets
+	// to prove the bucket ours, +1 request cold, 0 while the proof is
+	// cached. See the package documentation for the outcomes.
 	CreateBucket Check
 	// BucketName (opt-in): check a CreateBucket name with
 	// naming.ValidateBucket and refuse an invalid one before anything is
@@ -72,7 +75,9 @@ type Options struct {
 
 	// AccountID is the caller's AWS account ID. With it, HeadBucket is sent
 	// with ExpectedBucketOwner, and a 200 proves the bucket is ours. Empty:
-	// the credentials' account ID when they carry one.
+	// the credentials' account ID when they carry one; without either,
+	// ownership needs ListBuckets (s3:ListAllMyBuckets) in us-east-1, or the
+	// check answers ErrOwnershipUnproven.
 	AccountID string
 
 	// FactTTL is how long changeable bucket facts are cached. 0:

@@ -16,6 +16,7 @@ import (
 // API is what the checks call: the subset of *s3.Client they use.
 type API interface {
 	HeadBucket(context.Context, *s3.HeadBucketInput, ...func(*s3.Options)) (*s3.HeadBucketOutput, error)
+	ListBuckets(context.Context, *s3.ListBucketsInput, ...func(*s3.Options)) (*s3.ListBucketsOutput, error)
 	ListObjectVersions(context.Context, *s3.ListObjectVersionsInput, ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error)
 	ListObjectsV2(context.Context, *s3.ListObjectsV2Input, ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
 	DeleteObjects(context.Context, *s3.DeleteObjectsInput, ...func(*s3.Options)) (*s3.DeleteObjectsOutput, error)
@@ -120,8 +121,9 @@ func (m *checker) HandleInitialize(ctx context.Context, in middleware.Initialize
 			}
 		}
 		out, md, err = next.HandleInitialize(ctx, in)
+		m.facts.forget(aws.ToString(p.Bucket), true) // whatever the answer: it may have been created
 		if err == nil {
-			m.facts.forget(aws.ToString(p.Bucket), true)
+			m.facts.setOwned(aws.ToString(p.Bucket)) // we just created it (or S3 said it is ours)
 		}
 		return out, md, err
 	case *s3.DeleteBucketInput:
@@ -135,9 +137,7 @@ func (m *checker) HandleInitialize(ctx context.Context, in middleware.Initialize
 			}
 		}
 		out, md, err = next.HandleInitialize(ctx, in)
-		if err == nil {
-			m.facts.forget(aws.ToString(p.Bucket), true)
-		}
+		m.facts.forget(aws.ToString(p.Bucket), true) // whatever the answer: it may be gone
 		return out, md, err
 	case *s3.DeleteObjectInput:
 		if err := m.deleteObject(ctx, p); err != nil {
