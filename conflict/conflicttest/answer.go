@@ -8,12 +8,14 @@ import (
 	"time"
 )
 
-// errorBody is the S3 XML error document for an injected answer.
-func errorBody(code, resource, requestID string) []byte {
+// errorBody is an S3 XML error document.
+func errorBody(code, message, resource, requestID string) []byte {
 	var b bytes.Buffer
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n<Error><Code>")
 	_ = xml.EscapeText(&b, []byte(code))
-	b.WriteString("</Code><Message>injected by conflicttest</Message><Resource>")
+	b.WriteString("</Code><Message>")
+	_ = xml.EscapeText(&b, []byte(message))
+	b.WriteString("</Message><Resource>")
 	_ = xml.EscapeText(&b, []byte(resource))
 	b.WriteString("</Resource><RequestId>" + requestID + "</RequestId><HostId>host-" + requestID + "</HostId></Error>")
 	return b.Bytes()
@@ -26,16 +28,22 @@ func resource(d decision) string {
 	return "/" + d.bucket
 }
 
-// answer returns the headers and body of an injected answer: an S3 XML
-// error document (none for HEAD) with request IDs.
+// answer returns the headers and body of an injected or modeled answer: an
+// S3 XML error document (none for HEAD) with request IDs, and a header
+// that says where it came from ("fault" or "model").
 func (d decision) answer(method string) (http.Header, []byte) {
 	h := http.Header{}
 	h.Set("X-Amz-Request-Id", d.requestID)
 	h.Set("X-Amz-Id-2", "host-"+d.requestID)
-	h.Set(injectedHeader, "1")
+	h.Set(injectedHeader, "fault")
+	message := "injected by conflicttest"
+	if d.modeled {
+		h.Set(injectedHeader, "model")
+		message = d.message
+	}
 	var body []byte
 	if d.code != "" && method != http.MethodHead {
-		body = errorBody(d.code, resource(d), d.requestID)
+		body = errorBody(d.code, message, resource(d), d.requestID)
 		h.Set("Content-Type", "application/xml")
 	}
 	return h, body

@@ -33,7 +33,9 @@ func (in *Injector) Client(next HTTPClient) HTTPClient {
 	}
 	return clientFunc(func(r *http.Request) (*http.Response, error) {
 		d := in.decide(r)
-		if !wait(r.Context(), d.latency) {
+		answered := 0 // the status the endpoint answered, for the model
+		defer func() { in.finish(d, answered) }()
+		if !wait(r.Context(), d.latency+d.hold) {
 			return nil, r.Context().Err()
 		}
 		switch {
@@ -55,6 +57,7 @@ func (in *Injector) Client(next HTTPClient) HTTPClient {
 			}
 			_, _ = io.Copy(io.Discard, resp.Body)
 			_ = resp.Body.Close()
+			answered = resp.StatusCode
 			in.record(d, r.Method, 0, "", false, true)
 			return nil, &url.Error{Op: r.Method, URL: r.URL.String(),
 				Err: &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}}
@@ -74,6 +77,7 @@ func (in *Injector) Client(next HTTPClient) HTTPClient {
 				io.Closer
 			}{br, resp.Body}
 		}
+		answered = resp.StatusCode
 		in.record(d, r.Method, resp.StatusCode, code, false, false)
 		return resp, nil
 	})

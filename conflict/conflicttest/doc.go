@@ -12,7 +12,10 @@
 //     http.Handler;
 //   - client.go: the client side, [Injector.Client] around an S3 client's
 //     HTTP client, in front of any endpoint;
+//   - model.go: the [Model] of S3's own conflict causes, which an Injector
+//     applies after its faults;
 //   - answer.go: the S3 XML error documents the injector answers with;
 //   - operation.go: naming the S3 operation of an HTTP request;
-//   - server.go: the in-process server, [NewServer] and [Start].
+//   - server.go: the in-process server, [NewServer] and [Start];
+//   - memnet.go: the in-memory network of [WithInMemoryNetwork].
 package conflicttest

@@ -54,6 +54,7 @@ type Record struct {
 	Status    int    // the status the client was sent; 0 when the response was lost
 	Code      string // the S3 error code, when the answer was an error
 	Injected  bool   // the answer came from a Fault, not the backend
+	Modeled   bool   // the answer came from the Model (Code says which conflict), not the backend
 	Lost      bool   // the backend's response was dropped
 }
 
@@ -65,6 +66,7 @@ type Injector struct {
 	rng     *rand.Rand
 	records []Record
 	reqID   int
+	model   *modelState // nil: no model
 }
 
 // NewInjector returns an Injector with the given faults, drawing
@@ -90,10 +92,10 @@ func (in *Injector) Add(f Fault) {
 	in.mu.Unlock()
 }
 
-// Reset removes every fault and forgets the records.
+// Reset removes every fault, turns the model off and forgets the records.
 func (in *Injector) Reset() {
 	in.mu.Lock()
-	in.faults, in.records = nil, nil
+	in.faults, in.records, in.model = nil, nil, nil
 	in.mu.Unlock()
 }
 
@@ -124,6 +126,14 @@ type decision struct {
 	latency         time.Duration
 	lose            bool
 	requestID       string
+
+	// From the model: the answer is the model's (status and code above,
+	// with message); or the request is held this long before it goes on,
+	// and done is told the status it was finally answered with.
+	modeled bool
+	message string
+	hold    time.Duration
+	done    func(status int)
 }
 
 func (in *Injector) decide(r *http.Request) decision {
@@ -155,7 +165,21 @@ func (in *Injector) decide(r *http.Request) decision {
 		d.status, d.code, d.latency, d.lose = f.Status, f.Code, f.Latency, f.LoseResponse
 		break
 	}
+	if d.status == 0 && in.model != nil {
+		in.model.decide(&d, r, now)
+	}
 	return d
+}
+
+// finish tells the model how a request it let through was answered (0:
+// never answered).
+func (in *Injector) finish(d decision, status int) {
+	if d.done == nil {
+		return
+	}
+	in.mu.Lock()
+	d.done(status)
+	in.mu.Unlock()
 }
 
 func (f *Fault) match(op, bucket, key string) bool {
@@ -178,6 +202,6 @@ func (f *Fault) match(op, bucket, key string) bool {
 func (in *Injector) record(d decision, method string, status int, code string, injected, lost bool) {
 	in.mu.Lock()
 	in.records = append(in.records, Record{Time: time.Now(), Operation: d.op, Method: method, Bucket: d.bucket,
-		Key: d.key, Status: status, Code: code, Injected: injected, Lost: lost})
+		Key: d.key, Status: status, Code: code, Injected: injected && !d.modeled, Modeled: injected && d.modeled, Lost: lost})
 	in.mu.Unlock()
 }

@@ -6,12 +6,14 @@ import (
 	"strconv"
 )
 
-// Handler returns next with the faults in front of it: an http.Handler to
-// serve in place of the real server.
+// Handler returns next with the faults (and the model, when set) in front
+// of it: an http.Handler to serve in place of the real server.
 func (in *Injector) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		d := in.decide(r)
-		if !wait(r.Context(), d.latency) {
+		answered := 0 // the status the backend answered, for the model
+		defer func() { in.finish(d, answered) }()
+		if !wait(r.Context(), d.latency+d.hold) {
 			return
 		}
 		switch {
@@ -28,6 +30,7 @@ func (in *Injector) Handler(next http.Handler) http.Handler {
 		case d.lose:
 			rec := &recorder{header: http.Header{}}
 			next.ServeHTTP(rec, r)
+			answered = rec.statusOr200()
 			in.record(d, r.Method, 0, "", false, true)
 			if hj, ok := w.(http.Hijacker); ok {
 				if conn, _, err := hj.Hijack(); err == nil {
@@ -39,7 +42,8 @@ func (in *Injector) Handler(next http.Handler) http.Handler {
 		default:
 			rec := &recorder{header: w.Header(), w: w}
 			next.ServeHTTP(rec, r)
-			in.record(d, r.Method, rec.statusOr200(), rec.code(), false, false)
+			answered = rec.statusOr200()
+			in.record(d, r.Method, answered, rec.code(), false, false)
 		}
 	})
 }

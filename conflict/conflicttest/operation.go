@@ -153,3 +153,17 @@ func target(r *http.Request) (bucket, key string) {
 	bucket, key, _ = strings.Cut(p, "/")
 	return bucket, key
 }
+
+// isConfigWrite reports whether a request writes a bucket's configuration:
+// a PUT or DELETE of a bucket sub-resource (?policy, ?tagging, ...).
+func isConfigWrite(method, key string, query url.Values) bool {
+	if key != "" || (method != http.MethodPut && method != http.MethodDelete) {
+		return false
+	}
+	for _, s := range bucketSubresources {
+		if _, ok := query[s.query]; ok {
+			return true
+		}
+	}
+	return false
+}

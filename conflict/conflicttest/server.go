@@ -44,22 +44,38 @@ type Server struct {
 	// region us-east-1, the server's endpoint).
 	Config aws.Config
 
-	srv *http.Server
+	srv       *http.Server
+	transport *http.Transport // in-memory network only
 }
 
 // Option configures NewServer.
 type Option func(*serverOptions)
 
 type serverOptions struct {
-	seed    uint64
-	faults  []Fault
-	backend gofakes3.Backend
+	seed     uint64
+	faults   []Fault
+	model    *Model
+	backend  gofakes3.Backend
+	inMemory bool
 }
 
 // WithFaults starts the server with these faults.
 func WithFaults(faults ...Fault) Option {
 	return func(o *serverOptions) { o.faults = append(o.faults, faults...) }
 }
+
+// WithModel starts the server with the model of S3's own conflict causes
+// on (see [Model]).
+func WithModel(m Model) Option { return func(o *serverOptions) { o.model = &m } }
+
+// WithInMemoryNetwork serves without a socket: URL is
+// "http://conflicttest.invalid", and the clients from Client and Config
+// reach the server through in-memory connections (net.Pipe). Use it inside
+// a testing/synctest bubble, where time is virtual only while no goroutine
+// waits on a real socket: NewServer inside the bubble, then its clients,
+// and the Model's durations, the Faults' latencies and windows and the
+// retry package's backoff all pass in virtual time.
+func WithInMemoryNetwork() Option { return func(o *serverOptions) { o.inMemory = true } }
 
 // WithSeed seeds the Injector's choices for Faults with a Probability (default 1).
 func WithSeed(seed uint64) Option { return func(o *serverOptions) { o.seed = seed } }
@@ -90,11 +106,21 @@ func Start(opts ...Option) (*Server, error) {
 		o.backend = s3mem.New()
 	}
 	faker := gofakes3.New(o.backend, gofakes3.WithLogger(gofakes3.DiscardLog()))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("listening on 127.0.0.1: %w", err)
+	s := &Server{Faults: NewInjector(o.seed, o.faults...)}
+	if o.model != nil {
+		s.Faults.SetModel(*o.model)
 	}
-	s := &Server{URL: "http://" + ln.Addr().String(), Faults: NewInjector(o.seed, o.faults...)}
+	var ln net.Listener
+	if o.inMemory {
+		mem := newMemListener()
+		ln, s.URL, s.transport = mem, "http://conflicttest.invalid", mem.transport()
+	} else {
+		var err error
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			return nil, fmt.Errorf("listening on 127.0.0.1: %w", err)
+		}
+		s.URL = "http://" + ln.Addr().String()
+	}
 	s.srv = &http.Server{Handler: s.Faults.Handler(faker.Server()), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.srv.Serve(ln) }()
 	s.Config = aws.Config{
@@ -102,11 +128,19 @@ func Start(opts ...Option) (*Server, error) {
 		Credentials:  credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, ""),
 		BaseEndpoint: aws.String(s.URL),
 	}
+	if s.transport != nil {
+		s.Config.HTTPClient = &http.Client{Transport: s.transport}
+	}
 	return s, nil
 }
 
 // Close stops the server and closes its connections at once.
-func (s *Server) Close() { _ = s.srv.Close() }
+func (s *Server) Close() {
+	_ = s.srv.Close()
+	if s.transport != nil {
+		s.transport.CloseIdleConnections()
+	}
+}
 
 // Client returns an S3 client for the server: path style, the server's
 // Config, then optFns (retry.OnConflict(), precheck.Enable(), ...).
