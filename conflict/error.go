@@ -11,7 +11,7 @@ import (
 
 // Error is the one error type this module returns for an S3 conflict. It
 // says what happened (Kind, Code, StatusCode), where (Operation, Bucket, Key,
-// RequestID, HostID) and after how much effort (Attempts, Elapsed), and wraps
+// SampleKey, RequestID, HostID) and after how much effort (Attempts, Elapsed), and wraps
 // the last error the SDK returned.
 //
 // errors.Is(err, k) holds for its Kind k, and errors.As reaches the SDK's
@@ -24,11 +24,17 @@ type Error struct {
 	Operation  string // the S3 operation, such as "CreateBucket"
 	Bucket     string // the bucket the request named, if any
 	Key        string // the object key the request named, if any
-	UploadID   string // the multipart upload, for RestartUpload
-	RequestID  string // x-amz-request-id of the last answer
-	HostID     string // x-amz-id-2 of the last answer
-	Attempts   int    // how many times the request was sent by this module's loop (at least 1)
-	Elapsed    time.Duration
+	// SampleKey, for NotEmpty, names one key the bucket still holds (a
+	// precheck's refusal of DeleteBucket finds one); "" when unknown. It is
+	// not a key the request named: Key is.
+	SampleKey string
+	UploadID  string // the multipart upload, for RestartUpload
+	RequestID string // x-amz-request-id of the last answer
+	HostID    string // x-amz-id-2 of the last answer
+	// Attempts is how many times this module's loop sent the request; 0
+	// when nothing was sent (a precheck refused the call before sending).
+	Attempts int
+	Elapsed  time.Duration
 	// Reason says why the loop stopped when it was not the kind's own
 	// decision (a body that cannot be rewound, the attempt cap, the budget);
 	// nil otherwise. It is also reachable through errors.Is.
@@ -78,16 +84,16 @@ func (e *Error) Error() string {
 	if e.Bucket != "" {
 		b.WriteByte(' ')
 		b.WriteString(e.Bucket)
-		if e.Key != "" && !strings.Contains(e.Operation, "Bucket") {
+		if e.Key != "" {
 			b.WriteByte('/')
 			b.WriteString(e.Key)
 		}
 	}
 	b.WriteString(": ")
 	b.WriteString(e.Kind.String())
-	if e.Key != "" && strings.Contains(e.Operation, "Bucket") {
+	if e.SampleKey != "" {
 		b.WriteString(" (holds ")
-		b.WriteString(strconv.Quote(e.Key))
+		b.WriteString(strconv.Quote(e.SampleKey))
 		b.WriteByte(')')
 	}
 	if e.Code != "" || e.StatusCode != 0 {

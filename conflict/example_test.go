@@ -49,3 +49,12 @@ func ExampleNewClassifier() {
 	fmt.Println(c.Classify(err), conflict.Classify(err))
 	// Output: transient unknown conflict
 }
+
+// A NotEmpty error may name a key the bucket still holds in SampleKey (a
+// precheck finds one); Key stays the key the request named.
+func ExampleError_sampleKey() {
+	ce := &conflict.Error{Kind: conflict.NotEmpty, Code: conflict.CodeBucketNotEmpty, StatusCode: 409,
+		Operation: "DeleteBucket", Bucket: "logs", SampleKey: "2026/01/app.log"}
+	fmt.Println(ce)
+	// Output: delete bucket logs: not empty (holds "2026/01/app.log") (BucketNotEmpty, 409)
+}

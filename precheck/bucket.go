@@ -70,11 +70,13 @@ func (m *checker) createBucket(ctx context.Context, in *s3.CreateBucketInput) er
 				Reason: ErrMismatch, Field: "object lock", Want: "enabled", Have: "disabled"})
 		}
 	}
-	ce := &conflict.Error{Kind: conflict.AlreadyOwned, Operation: "CreateBucket", Bucket: bucket,
-		Reason: errPrecheckedOwned, StatusCode: http.StatusOK}
+	ce := &conflict.Error{Kind: conflict.AlreadyOwned, Code: conflict.CodeBucketAlreadyOwnedByYou,
+		StatusCode: http.StatusConflict, Operation: "CreateBucket", Bucket: bucket, Reason: errPrecheckedOwned}
 	if account == "" {
 		ce.Reason = errPrecheckedListed
 	}
+	// S3's answer outside us-east-1 (there it answers 200 and resets ACLs).
+	ce.Err = s3TypedAnswer(http.StatusConflict, &types.BucketAlreadyOwnedByYou{Message: aws.String(ce.Reason.Error())})
 	ev.Outcome, ev.Err = "accept", ce
 	m.emit(ctx, ev)
 	return ce
@@ -149,8 +151,9 @@ func (m *checker) deleteBucket(ctx context.Context, in *s3.DeleteBucketInput) er
 		m.emit(ctx, ev)
 		return nil
 	}
-	ce := &conflict.Error{Kind: conflict.NotEmpty, Code: conflict.CodeBucketNotEmpty, Operation: "DeleteBucket",
-		Bucket: bucket, Key: sample, Attempts: 1, Reason: errPrecheckedNotEmpty}
+	ce := &conflict.Error{Kind: conflict.NotEmpty, Code: codeBucketNotEmpty, StatusCode: http.StatusConflict,
+		Operation: "DeleteBucket", Bucket: bucket, SampleKey: sample, Reason: errPrecheckedNotEmpty,
+		Err: s3Answer(codeBucketNotEmpty, http.StatusConflict, errPrecheckedNotEmpty.Error())}
 	return m.refuse(ctx, ev, ce)
 }
 

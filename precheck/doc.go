@@ -42,19 +42,42 @@
 //     us-east-1 without an account ID the call goes on: S3 itself answers
 //     BucketAlreadyOwnedByYou or BucketAlreadyExists.
 //   - DeleteBucket: a bucket holding versions or delete markers gives a
-//     *conflict.Error of kind NotEmpty whose Key names one of them.
+//     *conflict.Error of kind NotEmpty whose SampleKey names one of them.
 //   - Deletes of locked versions give ErrLocked with the retention mode and
 //     date or the legal hold; GOVERNANCE with BypassGovernanceRetention goes
 //     ahead. When the check itself fails (no permission to read retention),
 //     S3 decides.
 //
+// # Refusals read like S3's answers
+//
+// A refused call was not sent: a *conflict.Error has Attempts 0. Each
+// refusal that stands for an answer S3 would have given carries that answer
+// in its chain, in the SDK's own error types, so code written for S3's
+// answer takes the same branch with prechecks on: errors.As to
+// smithy.APIError gives the code, errors.As to *awshttp.ResponseError (or
+// any interface with HTTPStatusCode()) the status.
+//
+//	refusal                                 error                            code, status
+//	DeleteBucket, bucket not empty          *conflict.Error NotEmpty         BucketNotEmpty, 409
+//	EmptyFirst stopped at a locked version  *Error ErrLocked                 BucketNotEmpty, 409
+//	Suspend versioning, Object Lock bucket  *conflict.Error InvalidState     InvalidBucketState, 409
+//	DeleteObject of a locked version        *Error ErrLocked                 AccessDenied, 403
+//	DeleteObjects, a locked key (batch)     an entry of the output's Errors  AccessDenied
+//	CreateBucket, proven ours               *conflict.Error AlreadyOwned     BucketAlreadyOwnedByYou, 409
+//	CreateBucket, ownership unproven        *Error ErrOwnershipUnproven      none: S3 was not asked
+//	CreateBucket, ours but different        *Error ErrMismatch               none
+//	DeleteObject, only a delete marker      *Error ErrWouldAddDeleteMarker   none: S3 would accept it
+//
+// A NotEmpty refusal names one key the bucket holds in
+// conflict.Error.SampleKey.
+//
 // # Cache
 //
 // Bucket facts are cached per client: Object Lock enabled for good (it can
 // never be turned off), ownership proven by ListBuckets, versioning status
-// and "no Object Lock" for DefaultFactTTL (15 s), forgotten when the same client changes versioning,
-// deletes or creates the bucket. A cached fact may save a request; it never
-// turns a call S3 would accept into an error.
+// and "no Object Lock" for DefaultFactTTL (15 s), forgotten when the same
+// client changes versioning, deletes or creates the bucket. A cached fact
+// may save a request; it never turns a call S3 would accept into an error.
 //
 // # Scope
 //

@@ -12,7 +12,9 @@ import (
 // *Error whose Reason is one of these, so errors.Is(err, precheck.ErrLocked)
 // works. Refusals that are conflicts (a bucket not empty, an invalid state,
 // a bucket already owned) are *conflict.Error values with the matching
-// Kind, as S3's own answer would have been.
+// Kind, as S3's own answer would have been. Either kind carries the code
+// and status S3 would have answered with, where there is one (see the
+// package documentation).
 var (
 	// ErrLocked: the version is under Object Lock retention or legal hold;
 	// the delete was not sent.
@@ -50,6 +52,10 @@ type Error struct {
 
 	// For ErrMismatch: what was asked and what the bucket has.
 	Field, Want, Have string
+
+	// answer is the error S3 would have sent (see s3Answer), for refusals
+	// that stand for one; nil otherwise.
+	answer error
 }
 
 // Error returns a short description.
@@ -73,5 +79,14 @@ func (e *Error) Error() string {
 	return msg
 }
 
-// Unwrap returns the reason.
-func (e *Error) Unwrap() error { return e.Reason }
+// Unwrap returns the reason and, for a refusal that stands for an answer
+// of S3 (ErrLocked: AccessDenied, 403, as S3 answers the delete of a
+// locked version), that answer in the SDK's error types, so that
+// errors.As to smithy.APIError reads its code and to an interface with
+// HTTPStatusCode() its status.
+func (e *Error) Unwrap() []error {
+	if e.answer != nil {
+		return []error{e.Reason, e.answer}
+	}
+	return []error{e.Reason}
+}

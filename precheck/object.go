@@ -94,7 +94,8 @@ func (m *checker) locked(ctx context.Context, bucket, key, versionID string, byp
 	*requests++
 	hold, err := c.GetObjectLegalHold(ctx, &s3.GetObjectLegalHoldInput{Bucket: &bucket, Key: &key, VersionId: &versionID})
 	if err == nil && hold.LegalHold != nil && hold.LegalHold.Status == types.ObjectLockLegalHoldStatusOn {
-		return &Error{Check: "LockedVersion", Bucket: bucket, Key: key, VersionID: versionID, Reason: ErrLocked, LegalHold: true}
+		return &Error{Check: "LockedVersion", Bucket: bucket, Key: key, VersionID: versionID, Reason: ErrLocked, LegalHold: true,
+			answer: lockedAnswer()}
 	}
 	*requests++
 	ret, err := c.GetObjectRetention(ctx, &s3.GetObjectRetentionInput{Bucket: &bucket, Key: &key, VersionId: &versionID})
@@ -109,11 +110,12 @@ func (m *checker) locked(ctx context.Context, bucket, key, versionID string, byp
 	if mode == types.ObjectLockRetentionModeGovernance && bypass {
 		return nil
 	}
-	return &Error{Check: "LockedVersion", Bucket: bucket, Key: key, VersionID: versionID, Reason: ErrLocked, Mode: mode, RetainUntil: until}
+	return &Error{Check: "LockedVersion", Bucket: bucket, Key: key, VersionID: versionID, Reason: ErrLocked, Mode: mode, RetainUntil: until,
+		answer: lockedAnswer()}
 }
 
 // deleteObjects checks each versioned key; locked ones are left out of
-// the request and reported in the output's Errors with code "ObjectLocked".
+// the request and reported in the output's Errors with code "AccessDenied", as S3 reports them.
 func (m *checker) deleteObjects(ctx context.Context, in *s3.DeleteObjectsInput, call middleware.InitializeInput, next middleware.InitializeHandler) (
 	middleware.InitializeOutput, middleware.Metadata, error,
 ) {
@@ -133,7 +135,7 @@ func (m *checker) deleteObjects(ctx context.Context, in *s3.DeleteObjectsInput, 
 		if lerr := m.locked(ctx, bucket, aws.ToString(id.Key), aws.ToString(id.VersionId), bypass, &ev.Requests); lerr != nil {
 			lerr.Operation = "DeleteObjects"
 			_ = m.refuse(ctx, ev, lerr)
-			refused = append(refused, types.Error{Key: id.Key, VersionId: id.VersionId, Code: aws.String("ObjectLocked"), Message: aws.String(lerr.Error())})
+			refused = append(refused, types.Error{Key: id.Key, VersionId: id.VersionId, Code: aws.String(codeAccessDenied), Message: aws.String(lerr.Error())})
 			continue
 		}
 		keep = append(keep, id)
@@ -167,8 +169,9 @@ func (m *checker) suspendVersioning(ctx context.Context, in *s3.PutBucketVersion
 	bucket := aws.ToString(in.Bucket)
 	ev := Event{Check: "SuspendOnLock", Operation: "PutBucketVersioning", Bucket: bucket}
 	if enabled, known := m.objectLock(ctx, bucket, &ev.Requests); known && enabled {
-		return m.refuse(ctx, ev, &conflict.Error{Kind: conflict.InvalidState, Code: conflict.CodeInvalidBucketState,
-			Operation: "PutBucketVersioning", Bucket: bucket, Attempts: 1, Reason: errPrecheckedLock})
+		return m.refuse(ctx, ev, &conflict.Error{Kind: conflict.InvalidState, Code: codeInvalidBucketState,
+			StatusCode: http.StatusConflict, Operation: "PutBucketVersioning", Bucket: bucket, Reason: errPrecheckedLock,
+			Err: s3Answer(codeInvalidBucketState, http.StatusConflict, errPrecheckedLock.Error())})
 	}
 	ev.Outcome = "proceed"
 	m.emit(ctx, ev)
@@ -216,11 +219,13 @@ func (m *checker) emptyBucket(ctx context.Context, in *s3.DeleteBucketInput) err
 			if len(out.Errors) > 0 {
 				e := out.Errors[0]
 				reason := errEmptyFailed
-				if aws.ToString(e.Code) == "AccessDenied" {
+				if aws.ToString(e.Code) == codeAccessDenied {
 					reason = ErrLocked
 				}
+				// DeleteBucket, had it been sent, would answer BucketNotEmpty.
 				return m.refuse(ctx, ev, &Error{Check: "EmptyFirst", Operation: "DeleteBucket", Bucket: bucket,
-					Key: aws.ToString(e.Key), VersionID: aws.ToString(e.VersionId), Reason: reason})
+					Key: aws.ToString(e.Key), VersionID: aws.ToString(e.VersionId), Reason: reason,
+					answer: s3Answer(codeBucketNotEmpty, http.StatusConflict, "precheck: emptying stopped at "+aws.ToString(e.Key)+": "+aws.ToString(e.Code))})
 			}
 			pe := ev
 			pe.Outcome = "progress"

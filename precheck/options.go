@@ -65,8 +65,10 @@ type Options struct {
 	LockedVersion Check
 	// LockedVersionBatch (opt-in): the same check for each versioned key of
 	// DeleteObjects; locked keys are left out of the request and reported
-	// in the output's Errors, the rest are deleted. +2 requests per
-	// versioned key on a lock bucket.
+	// in the output's Errors with code "AccessDenied", as S3 reports a
+	// locked version, the rest are deleted. Which keys are left out is
+	// decided once per call: a retried pass sends the same request. +2
+	// requests per versioned key on a lock bucket.
 	LockedVersionBatch Check
 	// SuspendOnLock (default on): refuse PutBucketVersioning Suspended on an
 	// Object Lock bucket (S3 answers InvalidBucketState). +1 request cold, 0

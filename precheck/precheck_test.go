@@ -95,7 +95,7 @@ func TestDeleteBucket(t *testing.T) {
 	require.ErrorIs(t, err, conflict.NotEmpty)
 	var ce *conflict.Error
 	require.ErrorAs(t, err, &ce)
-	assert.Equal(t, "inside", ce.Key, "names a sample key")
+	assert.Equal(t, "inside", ce.SampleKey, "names a sample key")
 	assert.Equal(t, []string{"ListObjectVersions"}, ops(inj), "DeleteBucket never sent")
 
 	// only a delete marker left: still not empty
@@ -243,10 +243,16 @@ func TestLockedVersionBatch(t *testing.T) {
 	assert.Equal(t, "free", aws.ToString(out.Deleted[0].Key))
 	require.Len(t, out.Errors, 1)
 	assert.Equal(t, "held", aws.ToString(out.Errors[0].Key))
-	assert.Equal(t, "ObjectLocked", aws.ToString(out.Errors[0].Code))
 	assert.Len(t, in.Delete.Objects, 2, "the caller's input is untouched")
 	_, err = p.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &name, Key: aws.String("held"), VersionId: held.VersionId})
 	assert.NoError(t, err)
+
+	// The refused key reads as S3's own answer for it.
+	own, err := p.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: &name, Delete: &types.Delete{Objects: []types.ObjectIdentifier{
+		{Key: aws.String("held"), VersionId: held.VersionId}}}})
+	require.NoError(t, err)
+	require.Len(t, own.Errors, 1)
+	assert.Equal(t, aws.ToString(own.Errors[0].Code), aws.ToString(out.Errors[0].Code), "S3 says AccessDenied")
 }
 
 func TestUnversionedDelete(t *testing.T) {
