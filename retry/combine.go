@@ -1,0 +1,202 @@
+package retry
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cenkalti/backoff/v4"
+)
+
+// queue is the state of one key of an Updater, guarded by Updater.mu.
+// One waiter at a time leads: it runs rounds in its own goroutine until
+// its own result is in, then hands the lead to a waiter still waiting.
+type queue struct {
+	pending []*waiter // not in a write yet, in arrival order
+	leader  *waiter   // nil: nobody leads
+	// snap is the last state known (read, or written by us); nil: read
+	// first.
+	snap *snapshot
+	gen  uint64 // counts the snapshots taken, to tell fresh from remembered
+	// unsure is a write whose leader left before its answer came.
+	unsure *unsureWrite
+	bo     backoff.BackOff // the contention backoff while the key is contended
+}
+
+type unsureWrite struct {
+	w       pendingWrite
+	waiters []*waiter
+}
+
+type waiterState uint8
+
+const (
+	queued  waiterState = iota // in queue.pending
+	inWrite                    // its change is in a write being sent or judged
+	done                       // its result is in res
+	gone                       // its caller left (context ended)
+)
+
+type waiter struct {
+	fn     UpdateFunc
+	since  uint64 // queue.gen when it joined
+	rounds int    // lost races so far
+	state  waiterState
+	// after applying fn: what happened to this waiter in the batch.
+	changed bool
+	err     error
+	res     chan result   // capacity 1
+	lead    chan struct{} // capacity 1: this waiter now leads
+}
+
+type result struct {
+	c   Committed
+	err error
+}
+
+// enqueue adds an update to its key's queue and waits for its result,
+// leading the queue when it is its turn.
+func (u *Updater) enqueue(ctx context.Context, k objectKey, fn UpdateFunc) (Committed, error) {
+	w := &waiter{fn: fn, res: make(chan result, 1), lead: make(chan struct{}, 1)}
+	u.mu.Lock()
+	q := u.keys[k]
+	if q == nil {
+		q = &queue{}
+		u.keys[k] = q
+	}
+	w.since = q.gen
+	q.pending = append(q.pending, w)
+	if q.leader == nil {
+		q.leader = w
+		u.mu.Unlock()
+		return u.lead(ctx, k, q, w)
+	}
+	u.mu.Unlock()
+	select {
+	case r := <-w.res:
+		return r.c, r.err
+	case <-w.lead:
+		return u.lead(ctx, k, q, w)
+	case <-ctx.Done():
+		return u.leave(ctx, k, q, w)
+	}
+}
+
+// lead runs rounds for the queue until w's own result is in.
+func (u *Updater) lead(ctx context.Context, k objectKey, q *queue, w *waiter) (Committed, error) {
+	for {
+		u.mu.Lock()
+		if w.state == done {
+			u.handoff(k, q)
+			u.mu.Unlock()
+			r := <-w.res
+			return r.c, r.err
+		}
+		u.mu.Unlock()
+		if err := u.round(ctx, k, q); err != nil {
+			return u.leave(ctx, k, q, w)
+		}
+	}
+}
+
+// leave ends w's wait after its context ended: its change is dropped from
+// the queue (a write already carrying it may still land), and the lead
+// passes on when it was w's.
+func (u *Updater) leave(ctx context.Context, k objectKey, q *queue, w *waiter) (Committed, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if w.state == done { // the result came first
+		r := <-w.res
+		if q.leader == w {
+			u.handoff(k, q)
+		}
+		return r.c, r.err
+	}
+	state := w.state
+	if state == queued {
+		q.pending = remove(q.pending, w)
+	}
+	w.state = gone
+	if q.leader == w {
+		select {
+		case <-w.lead:
+		default:
+		}
+		u.handoff(k, q)
+	}
+	if state == inWrite {
+		return Committed{}, fmt.Errorf("%w (%w: a write carrying the update was in flight)", ctx.Err(), ErrAmbiguousWrite)
+	}
+	return Committed{}, ctx.Err()
+}
+
+// handoff passes the lead to the first waiter still waiting, or forgets
+// the key when none is left (keeping its snapshot as a cache within
+// MaxCached). Called with u.mu held.
+func (u *Updater) handoff(k objectKey, q *queue) {
+	q.leader = nil
+	next := func(ws []*waiter, st waiterState) bool {
+		for _, w := range ws {
+			if w.state == st {
+				q.leader = w
+				w.lead <- struct{}{}
+				return true
+			}
+		}
+		return false
+	}
+	if next(q.pending, queued) || (q.unsure != nil && next(q.unsure.waiters, inWrite)) {
+		return
+	}
+	if q.unsure != nil { // nobody left to tell: the state is unknown
+		q.unsure, q.snap = nil, nil
+	}
+	q.pending, q.bo = nil, nil
+	if q.snap == nil || u.opts.MaxCached < 0 {
+		delete(u.keys, k)
+		return
+	}
+	for other, oq := range u.keys {
+		if len(u.keys) <= u.opts.MaxCached {
+			break
+		}
+		if other != k && oq.leader == nil {
+			delete(u.keys, other)
+		}
+	}
+}
+
+// deliver gives w its result, unless its caller left. Called with u.mu held.
+func deliver(w *waiter, r result) {
+	if w.state == gone || w.state == done {
+		return
+	}
+	w.state = done
+	w.res <- r
+}
+
+// requeue puts ws back at the front of the queue after their write lost a
+// race, failing those that lost MaxRounds times. Called with u.mu held.
+func (u *Updater) requeue(q *queue, ws []*waiter, lost error) {
+	back := make([]*waiter, 0, len(ws)+len(q.pending))
+	for _, w := range ws {
+		if w.state != inWrite {
+			continue
+		}
+		if w.rounds++; w.rounds >= u.opts.MaxRounds {
+			deliver(w, result{err: lost})
+			continue
+		}
+		w.state = queued
+		back = append(back, w)
+	}
+	q.pending = append(back, q.pending...)
+}
+
+func remove(ws []*waiter, w *waiter) []*waiter {
+	for i, x := range ws {
+		if x == w {
+			return append(ws[:i:i], ws[i+1:]...)
+		}
+	}
+	return ws
+}

@@ -1,0 +1,137 @@
+package retry
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"slices"
+	"strings"
+)
+
+// LineageMetadataKey is the user-metadata key (x-amz-meta-s3conflict-lineage)
+// in which Updater writes the tokens of the writes before the current one,
+// newest first: a write carries its own token under TokenMetadataKey and
+// its predecessors here.
+//
+// Why: when the answer to a conditional write is lost and another writer
+// has replaced the object since, the object no longer carries our token
+// under TokenMetadataKey, yet it contains our update. The lineage still
+// names our token, so a re-read proves the update committed and it is not
+// applied twice. It also proves the opposite: when the lineage names the
+// write we based ours on but not ours, ours never landed.
+const LineageMetadataKey = "s3conflict-lineage"
+
+// Lineage limits. A token is 16 characters; at most maxLineage of them
+// (32, 544 bytes) are kept, fewer when the object's own user metadata
+// leaves less of S3's 2 KB (metadataLimit) free.
+const (
+	maxLineage    = 32
+	metadataLimit = 2048
+	// rootMark ends a lineage that reaches back to the write that created
+	// the object (If-None-Match: "*").
+	rootMark = "^"
+)
+
+// newToken returns a fresh random token, 16 characters of base64url.
+func newToken() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// lineageOf reads a head token and a lineage from an object's metadata.
+func lineageOf(md map[string]string) (token string, lineage []string) {
+	if l := md[LineageMetadataKey]; l != "" {
+		lineage = strings.Fields(l)
+	}
+	return md[TokenMetadataKey], lineage
+}
+
+// stampMetadata returns a copy of user (the object's own metadata, ours
+// removed) with token and the lineage that follows a snapshot whose head
+// is prev: prev, then its lineage, as far as S3's limit allows. When not
+// even the token fits, it returns user unchanged and false: the write goes
+// out without proof.
+func stampMetadata(user map[string]string, token string, s *snapshot) (map[string]string, bool) {
+	size := 0
+	for k, v := range user {
+		size += len(k) + len(v)
+	}
+	free := metadataLimit - size - len(TokenMetadataKey) - len(token)
+	if free < 0 {
+		return user, false
+	}
+	md := make(map[string]string, len(user)+2)
+	for k, v := range user {
+		md[k] = v
+	}
+	md[TokenMetadataKey] = token
+	var chain []string
+	switch {
+	case !s.exists:
+		chain = []string{rootMark}
+	case s.token != "":
+		chain = append([]string{s.token}, s.lineage...)
+	}
+	free -= len(LineageMetadataKey)
+	var b strings.Builder
+	for i, t := range chain {
+		if i == maxLineage || b.Len()+1+len(t) > free {
+			break
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(t)
+	}
+	if b.Len() > 0 {
+		md[LineageMetadataKey] = b.String()
+	}
+	return md, true
+}
+
+// pendingWrite is a conditional write whose answer may not tell the truth
+// (a 412 after a resend, a lost answer): what a re-read needs to prove it.
+type pendingWrite struct {
+	token string // "" when the write carried none
+	// base is what the write was conditioned on: rootMark for an absent
+	// object, the head token of the object it replaced, or "" when that
+	// object carried no token.
+	base string
+	// clean: every send of the write was answered, and refused (409 or
+	// 412): it never landed.
+	clean bool
+}
+
+// verdict is what a re-read proves about a pendingWrite.
+type verdict uint8
+
+const (
+	notLanded verdict = iota // the write never landed: safe to apply again
+	landed                   // the object contains the write
+	unproven                 // cannot be told: never guess
+)
+
+// judge compares the current state cur with w. The proofs assume that
+// every writer of the key either goes through Updater or leaves its
+// metadata out, and that the key is not deleted meanwhile.
+func judge(w pendingWrite, cur *snapshot) verdict {
+	inChain := func(t string) bool {
+		return cur.exists && t != "" && (cur.token == t || slices.Contains(cur.lineage, t))
+	}
+	switch {
+	case inChain(w.token):
+		return landed
+	case w.clean:
+		return notLanded
+	case w.base == rootMark:
+		// Had ours created the object, its chain would end at ours; a
+		// complete chain (or no object) without it proves it never did.
+		if !cur.exists || (len(cur.lineage) > 0 && cur.lineage[len(cur.lineage)-1] == rootMark) {
+			return notLanded
+		}
+	case inChain(w.base):
+		// Ours could only have followed base; base is there and ours is not.
+		return notLanded
+	}
+	return unproven
+}

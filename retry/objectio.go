@@ -1,0 +1,177 @@
+package retry
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/s3conflict/s3conflict/conflict"
+	"github.com/s3conflict/s3conflict/internal/s3err"
+)
+
+// snapshot is one state of an object: read, or written by us.
+type snapshot struct {
+	exists          bool
+	body            []byte
+	etag, versionID string
+	token           string   // TokenMetadataKey of this state
+	lineage         []string // LineageMetadataKey, newest first
+	user            map[string]string
+	contentType     *string
+	gen             uint64 // queue.gen when it was taken
+}
+
+// headMark is what a write over s is conditioned on, for pendingWrite.base.
+func (s *snapshot) headMark() string {
+	if !s.exists {
+		return rootMark
+	}
+	return s.token
+}
+
+// read gets the object's current state; absent is a state, not an error.
+func (u *Updater) read(ctx context.Context, k objectKey) (*snapshot, error) {
+	out, err := u.c.GetObject(ctx, &s3.GetObjectInput{Bucket: &k.bucket, Key: &k.key})
+	if err != nil {
+		var nsk *types.NoSuchKey
+		if errors.As(err, &nsk) || s3err.Code(err) == "NoSuchKey" {
+			return &snapshot{}, nil
+		}
+		return nil, err
+	}
+	defer out.Body.Close()
+	max := u.opts.MaxSize
+	tooLarge := func(n int64) error {
+		return fmt.Errorf("s3conflict: update of s3://%s/%s: object is %d bytes or more, cap %d (UpdateOptions.MaxSize): %w",
+			k.bucket, k.key, n, max, ErrTooLarge)
+	}
+	if max > 0 && aws.ToInt64(out.ContentLength) > max {
+		return nil, tooLarge(aws.ToInt64(out.ContentLength))
+	}
+	r := io.Reader(out.Body)
+	if max > 0 {
+		r = io.LimitReader(r, max+1)
+	}
+	body, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("s3conflict: reading s3://%s/%s: %w", k.bucket, k.key, err)
+	}
+	if max > 0 && int64(len(body)) > max {
+		return nil, tooLarge(int64(len(body)))
+	}
+	s := &snapshot{exists: true, body: body, etag: aws.ToString(out.ETag), versionID: aws.ToString(out.VersionId),
+		contentType: out.ContentType}
+	s.token, s.lineage = lineageOf(out.Metadata)
+	for mk, v := range out.Metadata {
+		if mk == TokenMetadataKey || mk == LineageMetadataKey {
+			continue
+		}
+		if s.user == nil {
+			s.user = make(map[string]string, len(out.Metadata))
+		}
+		s.user[mk] = v
+	}
+	return s, nil
+}
+
+// remember makes s the queue's known state and returns it.
+func (u *Updater) remember(q *queue, s *snapshot) *snapshot {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.rememberLocked(q, s)
+	return s
+}
+
+// rememberLocked is remember with u.mu held. Content over 64 KiB, or with
+// MaxCached negative, is not kept: the next round reads it again.
+func (u *Updater) rememberLocked(q *queue, s *snapshot) {
+	q.gen++
+	s.gen = q.gen
+	q.snap = s
+	if u.opts.MaxCached < 0 || len(s.body) > maxCachedSize {
+		q.snap = nil
+	}
+}
+
+func lineageAfter(md map[string]string) []string {
+	_, l := lineageOf(md)
+	return l
+}
+
+// settledErr carries an answer past the resend loop unjudged: it has no
+// Unwrap, so the loop's classifier sees no conflict in it.
+type settledErr struct{ err error }
+
+func (e *settledErr) Error() string { return e.err.Error() }
+
+// put sends a conditional write, resending it as is while it is answered
+// ConditionalRequestConflict (as the Options say). It counts the sends,
+// the SDK's own resends included, whose answer did not prove the write
+// refused: no answer, or a 5xx. The client's OnConflict steps aside: this
+// is the only decision-maker of the request.
+func (u *Updater) put(ctx context.Context, in *s3.PutObjectInput, body []byte) (*s3.PutObjectOutput, int, error) {
+	unknown := 0
+	count := func(o *s3.Options) {
+		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
+			return s.Finalize.Add(middleware.FinalizeMiddlewareFunc("s3conflict.CountSends",
+				func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (
+					middleware.FinalizeOutput, middleware.Metadata, error,
+				) {
+					out, md, err := next.HandleFinalize(ctx, in)
+					if st := s3err.Status(err); err != nil && (st == 0 || st >= 500) {
+						unknown++
+					}
+					return out, md, err
+				}), middleware.After)
+		})
+	}
+	var out *s3.PutObjectOutput
+	attempt := func(ctx context.Context) error {
+		cp := *in
+		cp.Body = bytes.NewReader(body)
+		o, err := u.c.PutObject(ctx, &cp, u.own, count)
+		if err == nil {
+			out = o
+			return nil
+		}
+		if u.l.classifier.ClassifyOperation("PutObject", err) == conflict.Transient {
+			return err
+		}
+		return &settledErr{err}
+	}
+	start := u.opts.Now()
+	err := attempt(ctx)
+	var se *settledErr
+	if err != nil && !errors.As(err, &se) {
+		t := &target{op: "PutObject", bucket: aws.ToString(in.Bucket), key: aws.ToString(in.Key), rewindable: true}
+		_, err = u.l.run(ctx, t, start, err, attempt)
+	}
+	if errors.As(err, &se) {
+		err = se.err
+	}
+	return out, unknown, err
+}
+
+// isLostRace reports a write refused because the object changed: 412, or
+// NoSuchKey for If-Match on a key deleted since the read.
+func isLostRace(err error) bool {
+	code := s3err.Code(err)
+	return s3err.Status(err) == http.StatusPreconditionFailed || code == "PreconditionFailed" || code == "NoSuchKey"
+}
+
+// definite reports an answer that proves the request was refused: a 4xx
+// other than the conflict answers.
+func definite(err error) bool {
+	st := s3err.Status(err)
+	return st >= 400 && st < 500 && st != http.StatusConflict && st != http.StatusPreconditionFailed &&
+		!strings.EqualFold(s3err.Code(err), "RequestTimeout")
+}

@@ -1,0 +1,230 @@
+package retry
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/s3conflict/s3conflict/conflict"
+)
+
+// round is one step of a queue's leader: settle a write a previous leader
+// left unanswered, or read, apply the queued functions in order and write
+// their result. It returns an error only when ctx ended.
+func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
+	u.mu.Lock()
+	unsure, snap := q.unsure, q.snap
+	q.unsure = nil
+	u.mu.Unlock()
+	if unsure != nil {
+		return u.settle(ctx, k, q, unsure.w, unsure.waiters, nil)
+	}
+	if snap == nil {
+		s, err := u.read(ctx, k)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			u.mu.Lock()
+			for _, w := range q.pending {
+				deliver(w, result{err: err})
+			}
+			q.pending = nil
+			u.mu.Unlock()
+			return nil
+		}
+		snap = u.remember(q, s)
+	}
+
+	u.mu.Lock()
+	batch := q.pending
+	q.pending = nil
+	for _, w := range batch {
+		w.state = inWrite
+	}
+	u.mu.Unlock()
+
+	body, exists, changed := bytes.Clone(snap.body), snap.exists, false
+	for _, w := range batch {
+		out, err := call(w.fn, body, exists)
+		w.changed, w.err = false, nil
+		switch {
+		case err != nil:
+			w.err = err
+		case u.opts.MaxSize > 0 && int64(len(out)) > u.opts.MaxSize:
+			w.err = fmt.Errorf("s3conflict: update of s3://%s/%s: new content is %d bytes, cap %d (UpdateOptions.MaxSize): %w",
+				k.bucket, k.key, len(out), u.opts.MaxSize, ErrTooLarge)
+		default:
+			body, exists, changed, w.changed = out, true, true, true
+		}
+	}
+	if !changed {
+		// Nothing to write: answers seen on a state read after the caller
+		// joined are final; the others need a fresh read.
+		u.mu.Lock()
+		var stale []*waiter
+		for _, w := range batch {
+			switch {
+			case snap.gen <= w.since:
+				stale = append(stale, w)
+			case w.err != nil && !errors.Is(w.err, ErrNoChange):
+				deliver(w, result{err: w.err})
+			default:
+				deliver(w, result{c: Committed{ETag: snap.etag, VersionID: snap.versionID}})
+			}
+		}
+		if len(stale) > 0 {
+			u.requeueFresh(q, stale)
+		}
+		u.mu.Unlock()
+		return nil
+	}
+
+	in := &s3.PutObjectInput{Bucket: &k.bucket, Key: &k.key, ContentType: snap.contentType}
+	if snap.exists {
+		in.IfMatch = aws.String(snap.etag)
+	} else {
+		in.IfNoneMatch = aws.String("*")
+	}
+	token := newToken()
+	pw := pendingWrite{base: snap.headMark()}
+	var ok bool
+	if in.Metadata, ok = stampMetadata(snap.user, token, snap); ok {
+		pw.token = token
+	}
+	out, unknown, err := u.put(ctx, in, body)
+	if err == nil {
+		u.mu.Lock()
+		u.finish(batch, Committed{ETag: aws.ToString(out.ETag), VersionID: aws.ToString(out.VersionId)})
+		u.rememberLocked(q, &snapshot{exists: true, body: body, etag: aws.ToString(out.ETag),
+			versionID: aws.ToString(out.VersionId), token: pw.token, contentType: snap.contentType,
+			user: snap.user, lineage: lineageAfter(in.Metadata)})
+		q.bo = nil
+		u.mu.Unlock()
+		return nil
+	}
+	if ctx.Err() != nil {
+		u.mu.Lock()
+		q.unsure, q.snap = &unsureWrite{w: pw, waiters: batch}, nil
+		u.mu.Unlock()
+		return ctx.Err()
+	}
+	lost := isLostRace(err)
+	if !lost && unknown == 0 && definite(err) {
+		u.mu.Lock() // answered once with a refusal: nothing was written
+		for _, w := range batch {
+			deliver(w, result{err: err})
+		}
+		u.mu.Unlock()
+		return nil
+	}
+	pw.clean = lost && unknown == 0
+	return u.settle(ctx, k, q, pw, batch, err)
+}
+
+// settle reads the object to learn whether pw, carrying batch's changes,
+// landed after an answer that does not tell (cause; nil when the answer
+// never came), and acts on it.
+func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingWrite, batch []*waiter, cause error) error {
+	cur := &snapshot{}
+	var err error
+	if !pw.clean {
+		cur, err = u.read(ctx, k)
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if err != nil {
+		if ctx.Err() != nil {
+			q.unsure, q.snap = &unsureWrite{w: pw, waiters: batch}, nil
+			return ctx.Err()
+		}
+		for _, w := range batch {
+			deliver(w, result{err: ambiguousUpdate(k, errors.Join(cause, err))})
+		}
+		return nil
+	}
+	switch judge(pw, cur) {
+	case landed:
+		c := Committed{Proven: true, Superseded: cur.token != pw.token}
+		if !c.Superseded {
+			c.ETag, c.VersionID = cur.etag, cur.versionID
+		}
+		u.finish(batch, c)
+		u.rememberLocked(q, cur)
+		q.bo = nil
+		return nil
+	case unproven:
+		for _, w := range batch {
+			deliver(w, result{err: ambiguousUpdate(k, cause)})
+		}
+		return nil
+	}
+	q.snap = nil // read again after the wait
+	if cause != nil && !isLostRace(cause) {
+		for _, w := range batch { // not written, for a reason other than a race
+			deliver(w, result{err: cause})
+		}
+		return nil
+	}
+	lostErr := conflict.NewError(conflict.PreconditionFailed, "PutObject", k.bucket, k.key, cause)
+	lostErr.Reason = ErrMaxAttempts
+	u.requeue(q, batch, lostErr)
+	if q.bo == nil {
+		q.bo = u.opts.Contention()
+	}
+	d := q.bo.NextBackOff()
+	u.mu.Unlock()
+	err = u.opts.Sleep(ctx, d)
+	u.mu.Lock()
+	return err
+}
+
+// finish answers the waiters of a committed write. Called with u.mu held.
+func (u *Updater) finish(batch []*waiter, c Committed) {
+	for _, w := range batch {
+		switch {
+		case w.changed:
+			cc := c
+			cc.Changed = true
+			deliver(w, result{c: cc})
+		case w.err != nil && !errors.Is(w.err, ErrNoChange):
+			deliver(w, result{err: w.err})
+		default:
+			deliver(w, result{c: c})
+		}
+	}
+}
+
+// requeueFresh puts ws back and forces a read for them. Called with u.mu held.
+func (u *Updater) requeueFresh(q *queue, ws []*waiter) {
+	back := make([]*waiter, 0, len(ws)+len(q.pending))
+	for _, w := range ws {
+		if w.state == inWrite {
+			w.state = queued
+			back = append(back, w)
+		}
+	}
+	q.pending = append(back, q.pending...)
+	q.snap = nil
+}
+
+// call runs fn, turning a panic into an error.
+func call(fn UpdateFunc, cur []byte, exists bool) (out []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("%w: %v", ErrUpdatePanic, r)
+		}
+	}()
+	return fn(cur, exists)
+}
+
+func ambiguousUpdate(k objectKey, cause error) error {
+	if cause == nil {
+		return fmt.Errorf("s3conflict: update of s3://%s/%s: %w", k.bucket, k.key, ErrAmbiguousWrite)
+	}
+	return fmt.Errorf("s3conflict: update of s3://%s/%s: %w: %w", k.bucket, k.key, ErrAmbiguousWrite, cause)
+}

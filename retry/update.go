@@ -1,0 +1,200 @@
+package retry
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/cenkalti/backoff/v4"
+)
+
+// ObjectClient is the part of *s3.Client that Updater and Claim use.
+type ObjectClient interface {
+	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+}
+
+var _ ObjectClient = (*s3.Client)(nil)
+
+// UpdateFunc computes an object's new content from its current content.
+// exists is false when the object is absent (current is then nil). It must
+// not modify current, and may be called more than once for one update (again
+// after another writer won): it must depend on nothing but its arguments.
+// It returns ErrNoChange to leave the object as it is, or another error to
+// give up; either way nothing of it is written.
+type UpdateFunc func(current []byte, exists bool) ([]byte, error)
+
+// ErrNoChange, returned by an UpdateFunc, ends the update without a write.
+// Update then returns a Committed with Changed false and no error.
+var ErrNoChange = errors.New("no change")
+
+// ErrTooLarge: the object, or the new content an UpdateFunc returned, is
+// larger than UpdateOptions.MaxSize.
+var ErrTooLarge = errors.New("object larger than the update size cap")
+
+// ErrUpdatePanic: the UpdateFunc panicked; the panic value is in the error.
+var ErrUpdatePanic = errors.New("update function panicked")
+
+// Committed is the outcome of a successful update.
+type Committed struct {
+	// ETag and VersionID are those of the write that carries the update
+	// (VersionID is empty on an unversioned bucket). When Changed is false
+	// they are those of the state the function saw. When the answer to our
+	// write was lost and another writer had already replaced it by the time
+	// the re-read proved it, they are empty and Superseded is true.
+	ETag, VersionID string
+	// Changed is false when the function returned ErrNoChange.
+	Changed bool
+	// Proven: the write's answer was lost (or a 412 answered a resend), and
+	// the update was proven committed by the token it carries.
+	Proven bool
+	// Superseded: see ETag.
+	Superseded bool
+}
+
+// Defaults of UpdateOptions.
+const (
+	// DefaultMaxSize caps what an update reads into memory: 16 MiB.
+	DefaultMaxSize = 16 << 20
+	// DefaultMaxRounds caps how often one update is applied again after
+	// other writers won: 100.
+	DefaultMaxRounds = 100
+	// DefaultMaxCached is how many keys an Updater remembers its own last
+	// write of (content at most 64 KiB each), so that its next update of
+	// the key can skip the read: 64.
+	DefaultMaxCached = 64
+	maxCachedSize    = 64 << 10
+)
+
+// UpdateOptions configure an Updater. Zero fields mean the documented
+// defaults.
+type UpdateOptions struct {
+	// Options say how a write answered 409 ConditionalRequestConflict is
+	// sent again, as is (Backoff, MaxAttempts, MaxElapsed, Budget, Policies,
+	// Rules), and where decisions are reported (Logger, OnEvent). Sleep
+	// also serves the waits after a lost race, Now the clock. Disabled,
+	// Rename and NoWriteToken do not apply: writes always carry a token.
+	Options
+
+	// MaxSize caps the object size read into memory and the content
+	// written, in bytes. 0: DefaultMaxSize (16 MiB); negative: no cap.
+	MaxSize int64
+
+	// MaxRounds caps how often one update is applied again after another
+	// writer won. 0: DefaultMaxRounds (100).
+	MaxRounds int
+
+	// Contention makes the wait between a lost race and the re-read, one
+	// per key while the key is contended. nil: DefaultContentionBackoff.
+	Contention func() backoff.BackOff
+
+	// MaxCached is how many keys keep the content of the Updater's own last
+	// write; 0: DefaultMaxCached (64); negative: none (every update reads).
+	MaxCached int
+}
+
+// Contention backoff numbers: random in [0, 2×] around an interval that
+// starts at 2 ms and doubles per lost race up to 64 ms.
+const (
+	DefaultContentionInitial = 2 * time.Millisecond
+	DefaultContentionMax     = 64 * time.Millisecond
+)
+
+// DefaultContentionBackoff returns the default wait after a lost race:
+// jittered exponential from DefaultContentionInitial (2 ms), ×2, ±100%
+// jitter, at most DefaultContentionMax (64 ms) before jitter, no time cap.
+func DefaultContentionBackoff() backoff.BackOff {
+	b := &backoff.ExponentialBackOff{
+		InitialInterval:     DefaultContentionInitial,
+		RandomizationFactor: 1,
+		Multiplier:          2,
+		MaxInterval:         DefaultContentionMax,
+		Stop:                backoff.Stop,
+		Clock:               backoff.SystemClock,
+	}
+	b.Reset()
+	return b
+}
+
+// Updater runs read-modify-write updates of S3 objects with conditional
+// writes: concurrent writers, in this process or others, lose no update and
+// apply none twice.
+//
+// Updates of one key through one Updater are combined: while one write is
+// in flight, later updates queue; the next read serves them all, their
+// functions apply in order, and one conditional write commits them. Share
+// one Updater per client for that. An Updater is safe for concurrent use;
+// it starts no goroutines (each update runs in its caller's).
+type Updater struct {
+	c    ObjectClient
+	opts UpdateOptions
+	l    *loop
+	// own makes a write the only decision-maker of its request: the
+	// client's OnConflict middleware steps aside for it.
+	own func(*s3.Options)
+
+	mu   sync.Mutex
+	keys map[objectKey]*queue
+}
+
+type objectKey struct{ bucket, key string }
+
+// NewUpdater returns an Updater that sends through c.
+func NewUpdater(c ObjectClient, optFns ...func(*UpdateOptions)) *Updater {
+	var o UpdateOptions
+	for _, fn := range optFns {
+		if fn != nil {
+			fn(&o)
+		}
+	}
+	if o.MaxSize == 0 {
+		o.MaxSize = DefaultMaxSize
+	}
+	if o.MaxRounds <= 0 {
+		o.MaxRounds = DefaultMaxRounds
+	}
+	if o.Contention == nil {
+		o.Contention = DefaultContentionBackoff
+	}
+	if o.MaxCached == 0 {
+		o.MaxCached = DefaultMaxCached
+	}
+	base := o.Options
+	base.Disabled, base.Rename = false, nil
+	u := &Updater{c: c, l: newLoop([]func(*Options){func(p *Options) { *p = base }}, true),
+		own: OnConflict(func(p *Options) { p.Disabled = true }), keys: make(map[objectKey]*queue)}
+	o.Options = u.l.opts
+	u.opts = o
+	return u
+}
+
+// Update reads bucket/key, calls fn with its content, and writes fn's
+// result with If-Match on the ETag read (If-None-Match: "*" when absent),
+// until the write commits: after a 412 it reads again and calls fn again.
+// See Updater for combining and UpdateFunc for what fn must do.
+//
+// Errors: fn's own error (and nothing written); ErrTooLarge; a
+// *conflict.Error of kind PreconditionFailed with Reason ErrMaxAttempts
+// after MaxRounds lost races; ErrAmbiguousWrite when a write's answer was
+// lost and the re-read can prove neither way; the context's error (with
+// ErrAmbiguousWrite when a write with this update was in flight).
+func (u *Updater) Update(ctx context.Context, bucket, key string, fn UpdateFunc) (Committed, error) {
+	if fn == nil {
+		return Committed{}, errors.New("s3conflict: Update needs a function")
+	}
+	if bucket == "" || key == "" {
+		return Committed{}, errors.New("s3conflict: Update needs a bucket and a key")
+	}
+	if err := ctx.Err(); err != nil {
+		return Committed{}, err
+	}
+	return u.enqueue(ctx, objectKey{bucket, key}, fn)
+}
+
+// Update is NewUpdater(c, optFns...).Update(ctx, bucket, key, fn): one
+// update with nothing to combine it with.
+func Update(ctx context.Context, c ObjectClient, bucket, key string, fn UpdateFunc, optFns ...func(*UpdateOptions)) (Committed, error) {
+	return NewUpdater(c, optFns...).Update(ctx, bucket, key, fn)
+}
