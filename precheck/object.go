@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go/middleware"
 
 	"github.com/s3conflict/s3conflict/conflict"
 	"github.com/s3conflict/s3conflict/internal/s3err"
@@ -112,53 +111,6 @@ func (m *checker) locked(ctx context.Context, bucket, key, versionID string, byp
 	}
 	return &Error{Check: "LockedVersion", Bucket: bucket, Key: key, VersionID: versionID, Reason: ErrLocked, Mode: mode, RetainUntil: until,
 		answer: lockedAnswer()}
-}
-
-// deleteObjects checks each versioned key; locked ones are left out of
-// the request and reported in the output's Errors with code "AccessDenied", as S3 reports them.
-func (m *checker) deleteObjects(ctx context.Context, in *s3.DeleteObjectsInput, call middleware.InitializeInput, next middleware.InitializeHandler) (
-	middleware.InitializeOutput, middleware.Metadata, error,
-) {
-	if in.Delete == nil {
-		return next.HandleInitialize(ctx, call)
-	}
-	bucket := aws.ToString(in.Bucket)
-	bypass := aws.ToBool(in.BypassGovernanceRetention)
-	var keep []types.ObjectIdentifier
-	var refused []types.Error
-	for _, id := range in.Delete.Objects {
-		if id.VersionId == nil {
-			keep = append(keep, id)
-			continue
-		}
-		ev := Event{Check: "LockedVersionBatch", Operation: "DeleteObjects", Bucket: bucket, Key: aws.ToString(id.Key), VersionID: aws.ToString(id.VersionId)}
-		if lerr := m.locked(ctx, bucket, aws.ToString(id.Key), aws.ToString(id.VersionId), bypass, &ev.Requests); lerr != nil {
-			lerr.Operation = "DeleteObjects"
-			_ = m.refuse(ctx, ev, lerr)
-			refused = append(refused, types.Error{Key: id.Key, VersionId: id.VersionId, Code: aws.String(codeAccessDenied), Message: aws.String(lerr.Error())})
-			continue
-		}
-		keep = append(keep, id)
-	}
-	if len(refused) == 0 {
-		return next.HandleInitialize(ctx, call)
-	}
-	if len(keep) == 0 {
-		return middleware.InitializeOutput{Result: &s3.DeleteObjectsOutput{Errors: refused}}, middleware.Metadata{}, nil
-	}
-	cp := *in // never change the caller's input
-	del := *in.Delete
-	del.Objects = keep
-	cp.Delete = &del
-	call.Parameters = &cp
-	out, md, err := next.HandleInitialize(ctx, call)
-	if err != nil {
-		return out, md, err
-	}
-	if res, ok := out.Result.(*s3.DeleteObjectsOutput); ok {
-		res.Errors = append(res.Errors, refused...)
-	}
-	return out, md, nil
 }
 
 // suspendVersioning refuses to suspend versioning on an Object Lock bucket.

@@ -93,11 +93,15 @@ func (m *checker) register(stack *middleware.Stack) error {
 	if presign, err := stackid.Unregister(stack, stackid.Precheck); presign || err != nil {
 		return err
 	}
+	var mw middleware.InitializeMiddleware = m
+	if stack.ID() == "DeleteObjects" && m.opts.LockedVersionBatch.on(false) {
+		mw = &batchCall{checker: m} // per call: its request is decided once
+	}
 	// Behind the retry loop when it is there, so that each pass is checked.
 	if _, ok := stack.Initialize.Get(stackid.Retry); ok {
-		return stack.Initialize.Insert(m, stackid.Retry, middleware.After)
+		return stack.Initialize.Insert(mw, stackid.Retry, middleware.After)
 	}
-	return stack.Initialize.Add(m, middleware.Before)
+	return stack.Initialize.Add(mw, middleware.Before)
 }
 
 // ID returns the middleware's ID on the stack.
@@ -142,10 +146,6 @@ func (m *checker) HandleInitialize(ctx context.Context, in middleware.Initialize
 	case *s3.DeleteObjectInput:
 		if err := m.deleteObject(ctx, p); err != nil {
 			return out, md, err
-		}
-	case *s3.DeleteObjectsInput:
-		if o.LockedVersionBatch.on(false) {
-			return m.deleteObjects(ctx, p, in, next)
 		}
 	case *s3.PutBucketVersioningInput:
 		if o.SuspendOnLock.on(true) {
