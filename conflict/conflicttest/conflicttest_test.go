@@ -189,6 +189,7 @@ func TestOperationNames(t *testing.T) {
 		{"PUT", "b", "", "tagging", nil, "PutBucketTagging"},
 		{"PUT", "b", "", "versioning", nil, "PutBucketVersioning"},
 		{"PUT", "b", "", "object-lock", nil, "PutObjectLockConfiguration"},
+		{"DELETE", "b", "", "lifecycle", nil, "DeleteBucketLifecycle"},
 		{"GET", "b", "", "location", nil, "GetBucketLocation"},
 		{"POST", "b", "", "delete", nil, "DeleteObjects"},
 		{"PUT", "b", "k", "", nil, "PutObject"},
@@ -216,4 +217,18 @@ func TestInjectedErrorIsAnS3Error(t *testing.T) {
 	var modeled *types.BucketAlreadyExists
 	require.True(t, errors.As(err, &modeled), "the SDK deserializes it into its modeled error: %v", err)
 	assert.Equal(t, conflict.NameTaken, conflict.Classify(err))
+}
+
+// policyDoc is a bucket policy that denies deleting the bucket.
+func policyDoc(bucket string) string {
+	return `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:DeleteBucket","Resource":"arn:aws:s3:::` + bucket + `"}]}`
+}
+
+// code is the S3 error code of err ("" for none).
+func code(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
 }

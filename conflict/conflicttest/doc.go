@@ -17,5 +17,7 @@
 //   - answer.go: the S3 XML error documents the injector answers with;
 //   - operation.go: naming the S3 operation of an HTTP request;
 //   - server.go: the in-process server, [NewServer] and [Start];
+//   - bucketconfig.go and subresource.go: the bucket configuration the
+//     server stores and serves in front of gofakes3 (policy, tagging, ...);
 //   - memnet.go: the in-memory network of [WithInMemoryNetwork].
 package conflicttest

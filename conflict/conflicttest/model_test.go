@@ -4,7 +4,6 @@ package conflicttest_test
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -14,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	smithy "github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -83,10 +81,6 @@ func configWrites(c *s3.Client, bucket string) []func(context.Context) error {
 	}
 }
 
-func policyDoc(bucket string) string {
-	return `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:DeleteBucket","Resource":"arn:aws:s3:::` + bucket + `"}]}`
-}
-
 // race runs 8 goroutines that each send the five configuration writes of
 // one bucket, and returns every error.
 func race(c *s3.Client, bucket string) []error {
@@ -107,14 +101,6 @@ func race(c *s3.Client, bucket string) []error {
 	}
 	wg.Wait()
 	return errs
-}
-
-func code(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorCode()
-	}
-	return ""
 }
 
 // Eight goroutines writing five configurations of one bucket: without

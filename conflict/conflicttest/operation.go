@@ -48,6 +48,9 @@ func Operation(method, bucket, key string, query url.Values, header http.Header)
 				if s.query == "location" && method == http.MethodGet {
 					return "GetBucketLocation"
 				}
+				if s.query == "lifecycle" && method == http.MethodDelete {
+					return "DeleteBucketLifecycle"
+				}
 				if v, ok := verbs[method]; ok {
 					return v + s.noun
 				}

@@ -121,7 +121,7 @@ func Start(opts ...Option) (*Server, error) {
 		}
 		s.URL = "http://" + ln.Addr().String()
 	}
-	s.srv = &http.Server{Handler: s.Faults.Handler(faker.Server()), ReadHeaderTimeout: 10 * time.Second}
+	s.srv = &http.Server{Handler: s.Faults.Handler(newBucketConfig(faker.Server(), o.backend)), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.srv.Serve(ln) }()
 	s.Config = aws.Config{
 		Region:       Region,

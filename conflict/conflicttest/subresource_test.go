@@ -1,0 +1,350 @@
+package conflicttest_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/s3conflict/s3conflict/conflict"
+	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+)
+
+// Every bucket sub-resource the server serves round-trips through its Get
+// with the SDK's own serializers, and its Delete (where S3 has one) leaves
+// S3's answer for "none".
+func TestSubresourcesRoundTrip(t *testing.T) {
+	srv := conflicttest.NewServer(t)
+	c := srv.Client()
+	ctx := context.Background()
+	b := aws.String("configured")
+	mkBucket(t, c, *b)
+	policy := policyDoc(*b)
+
+	tests := []struct {
+		name  string
+		put   func() error
+		check func(t *testing.T) // the Get after the put
+		del   func() error       // nil: S3 has no Delete
+		gone  func() error       // the Get after the delete
+		code  string             // its code; "": a default comes back
+	}{
+		{"policy",
+			func() error {
+				_, err := c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: b, Policy: &policy})
+				return err
+			},
+			func(t *testing.T) {
+				out, err := c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: b})
+				require.NoError(t, err)
+				assert.JSONEq(t, policy, aws.ToString(out.Policy))
+				st, err := c.GetBucketPolicyStatus(ctx, &s3.GetBucketPolicyStatusInput{Bucket: b})
+				require.NoError(t, err)
+				assert.False(t, aws.ToBool(st.PolicyStatus.IsPublic), "a Deny is not public")
+			},
+			func() error { _, err := c.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: b}); return err },
+			func() error { _, err := c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: b}); return err },
+			"NoSuchBucketPolicy"},
+		{"tagging",
+			func() error {
+				_, err := c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: b, Tagging: &types.Tagging{
+					TagSet: []types.Tag{{Key: aws.String("team"), Value: aws.String("billing")}, {Key: aws.String("env"), Value: aws.String("prod")}}}})
+				return err
+			},
+			func(t *testing.T) {
+				out, err := c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: b})
+				require.NoError(t, err)
+				require.Len(t, out.TagSet, 2)
+				assert.Equal(t, "team", aws.ToString(out.TagSet[0].Key))
+				assert.Equal(t, "prod", aws.ToString(out.TagSet[1].Value))
+			},
+			func() error {
+				_, err := c.DeleteBucketTagging(ctx, &s3.DeleteBucketTaggingInput{Bucket: b})
+				return err
+			},
+			func() error { _, err := c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: b}); return err },
+			"NoSuchTagSet"},
+		{"lifecycle",
+			func() error {
+				_, err := c.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: b,
+					LifecycleConfiguration: &types.BucketLifecycleConfiguration{Rules: []types.LifecycleRule{{
+						ID: aws.String("expire-tmp"), Status: types.ExpirationStatusEnabled,
+						Filter:     &types.LifecycleRuleFilter{Prefix: aws.String("tmp/")},
+						Expiration: &types.LifecycleExpiration{Days: aws.Int32(7)}}}}})
+				return err
+			},
+			func(t *testing.T) {
+				out, err := c.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: b})
+				require.NoError(t, err)
+				require.Len(t, out.Rules, 1)
+				assert.Equal(t, "expire-tmp", aws.ToString(out.Rules[0].ID))
+				assert.Equal(t, int32(7), aws.ToInt32(out.Rules[0].Expiration.Days))
+				assert.Equal(t, "tmp/", aws.ToString(out.Rules[0].Filter.Prefix))
+			},
+			func() error {
+				_, err := c.DeleteBucketLifecycle(ctx, &s3.DeleteBucketLifecycleInput{Bucket: b})
+				return err
+			},
+			func() error {
+				_, err := c.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: b})
+				return err
+			},
+			"NoSuchLifecycleConfiguration"},
+		{"public access block",
+			func() error {
+				_, err := c.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: b,
+					PublicAccessBlockConfiguration: &types.PublicAccessBlockConfiguration{BlockPublicAcls: aws.Bool(true), BlockPublicPolicy: aws.Bool(false)}})
+				return err
+			},
+			func(t *testing.T) {
+				out, err := c.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: b})
+				require.NoError(t, err)
+				assert.True(t, aws.ToBool(out.PublicAccessBlockConfiguration.BlockPublicAcls))
+				assert.False(t, aws.ToBool(out.PublicAccessBlockConfiguration.BlockPublicPolicy))
+			},
+			func() error {
+				_, err := c.DeletePublicAccessBlock(ctx, &s3.DeletePublicAccessBlockInput{Bucket: b})
+				return err
+			},
+			func() error {
+				_, err := c.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: b})
+				return err
+			},
+			"NoSuchPublicAccessBlockConfiguration"},
+		{"ownership controls",
+			func() error {
+				_, err := c.PutBucketOwnershipControls(ctx, &s3.PutBucketOwnershipControlsInput{Bucket: b, OwnershipControls: &types.OwnershipControls{
+					Rules: []types.OwnershipControlsRule{{ObjectOwnership: types.ObjectOwnershipBucketOwnerPreferred}}}})
+				return err
+			},
+			func(t *testing.T) {
+				out, err := c.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: b})
+				require.NoError(t, err)
+				assert.Equal(t, types.ObjectOwnershipBucketOwnerPreferred, out.OwnershipControls.Rules[0].ObjectOwnership)
+			},
+			func() error {
+				_, err := c.DeleteBucketOwnershipControls(ctx, &s3.DeleteBucketOwnershipControlsInput{Bucket: b})
+				return err
+			},
+			func() error {
+				_, err := c.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: b})
+				return err
+			},
+			"OwnershipControlsNotFoundError"},
+		{"acl, once ownership controls are gone",
+			func() error {
+				_, err := c.PutBucketAcl(ctx, &s3.PutBucketAclInput{Bucket: b, ACL: types.BucketCannedACLPublicRead})
+				return err
+			},
+			func(t *testing.T) {
+				out, err := c.GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: b})
+				require.NoError(t, err)
+				require.Len(t, out.Grants, 2)
+				assert.Equal(t, types.PermissionFullControl, out.Grants[0].Permission)
+				assert.Equal(t, types.TypeGroup, out.Grants[1].Grantee.Type)
+				assert.Equal(t, types.PermissionRead, out.Grants[1].Permission)
+			},
+			nil, nil, ""},
+		{"encryption",
+			func() error {
+				_, err := c.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: b, ServerSideEncryptionConfiguration: &types.ServerSideEncryptionConfiguration{
+					Rules: []types.ServerSideEncryptionRule{{ApplyServerSideEncryptionByDefault: &types.ServerSideEncryptionByDefault{
+						SSEAlgorithm: types.ServerSideEncryptionAwsKms, KMSMasterKeyID: aws.String("alias/ledger")}}}}})
+				return err
+			},
+			func(t *testing.T) {
+				out, err := c.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: b})
+				require.NoError(t, err)
+				d := out.ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault
+				assert.Equal(t, types.ServerSideEncryptionAwsKms, d.SSEAlgorithm)
+				assert.Equal(t, "alias/ledger", aws.ToString(d.KMSMasterKeyID))
+			},
+			func() error {
+				_, err := c.DeleteBucketEncryption(ctx, &s3.DeleteBucketEncryptionInput{Bucket: b})
+				return err
+			},
+			func() error {
+				out, err := c.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: b})
+				if err == nil && out.ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault.SSEAlgorithm != types.ServerSideEncryptionAes256 {
+					return errors.New("not back to SSE-S3")
+				}
+				return err
+			},
+			""},
+		{"cors",
+			func() error {
+				_, err := c.PutBucketCors(ctx, &s3.PutBucketCorsInput{Bucket: b, CORSConfiguration: &types.CORSConfiguration{
+					CORSRules: []types.CORSRule{{AllowedMethods: []string{"GET"}, AllowedOrigins: []string{"https://example.com"}}}}})
+				return err
+			},
+			func(t *testing.T) {
+				out, err := c.GetBucketCors(ctx, &s3.GetBucketCorsInput{Bucket: b})
+				require.NoError(t, err)
+				require.Len(t, out.CORSRules, 1)
+				assert.Equal(t, []string{"https://example.com"}, out.CORSRules[0].AllowedOrigins)
+			},
+			func() error { _, err := c.DeleteBucketCors(ctx, &s3.DeleteBucketCorsInput{Bucket: b}); return err },
+			func() error { _, err := c.GetBucketCors(ctx, &s3.GetBucketCorsInput{Bucket: b}); return err },
+			"NoSuchCORSConfiguration"},
+		{"versioning",
+			func() error { _, err := c.PutBucketVersioning(ctx, versioning(*b)); return err },
+			func(t *testing.T) {
+				out, err := c.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: b})
+				require.NoError(t, err)
+				assert.Equal(t, types.BucketVersioningStatusEnabled, out.Status)
+			},
+			nil, nil, ""},
+		{"object lock, once versioning is on",
+			func() error {
+				_, err := c.PutObjectLockConfiguration(ctx, &s3.PutObjectLockConfigurationInput{Bucket: b, ObjectLockConfiguration: &types.ObjectLockConfiguration{
+					ObjectLockEnabled: types.ObjectLockEnabledEnabled, Rule: &types.ObjectLockRule{DefaultRetention: &types.DefaultRetention{
+						Mode: types.ObjectLockRetentionModeGovernance, Days: aws.Int32(1)}}}})
+				return err
+			},
+			func(t *testing.T) {
+				out, err := c.GetObjectLockConfiguration(ctx, &s3.GetObjectLockConfigurationInput{Bucket: b})
+				require.NoError(t, err)
+				assert.Equal(t, types.ObjectLockEnabledEnabled, out.ObjectLockConfiguration.ObjectLockEnabled)
+				assert.Equal(t, types.ObjectLockRetentionModeGovernance, out.ObjectLockConfiguration.Rule.DefaultRetention.Mode)
+			},
+			nil, nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.NoError(t, tt.put())
+			tt.check(t)
+			if tt.del == nil {
+				return
+			}
+			require.NoError(t, tt.del())
+			err := tt.gone()
+			if tt.code == "" {
+				assert.NoError(t, err, "the default is back")
+			} else {
+				assert.Equal(t, tt.code, code(err))
+			}
+		})
+	}
+	assert.Zero(t, countConflicts(srv), "no conflict anywhere")
+}
+
+func countConflicts(srv *conflicttest.Server) int {
+	n := 0
+	for _, r := range srv.Faults.Records() {
+		if r.Status == 409 {
+			n++
+		}
+	}
+	return n
+}
+
+// What a new bucket has before anyone configures it, as S3 gives it since
+// 2023, and the answers for what it does not have.
+func TestSubresourceDefaults(t *testing.T) {
+	srv := conflicttest.NewServer(t)
+	c := srv.Client()
+	ctx := context.Background()
+	b := aws.String("fresh")
+	mkBucket(t, c, *b)
+
+	pab, err := c.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: b})
+	require.NoError(t, err)
+	assert.True(t, aws.ToBool(pab.PublicAccessBlockConfiguration.RestrictPublicBuckets))
+	own, err := c.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: b})
+	require.NoError(t, err)
+	assert.Equal(t, types.ObjectOwnershipBucketOwnerEnforced, own.OwnershipControls.Rules[0].ObjectOwnership)
+	enc, err := c.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: b})
+	require.NoError(t, err)
+	assert.Equal(t, types.ServerSideEncryptionAes256, enc.ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault.SSEAlgorithm)
+
+	_, err = c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: b})
+	assert.Equal(t, "NoSuchBucketPolicy", code(err))
+	_, err = c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: b})
+	assert.Equal(t, "NoSuchTagSet", code(err))
+	_, err = c.GetObjectLockConfiguration(ctx, &s3.GetObjectLockConfigurationInput{Bucket: b})
+	assert.Equal(t, "ObjectLockConfigurationNotFoundError", code(err))
+	_, err = c.PutBucketAcl(ctx, &s3.PutBucketAclInput{Bucket: b, ACL: types.BucketCannedACLPublicRead})
+	assert.Equal(t, "AccessControlListNotSupported", code(err), "ACLs are off on a new bucket")
+	_, err = c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: aws.String("no-such-bucket"),
+		Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}}})
+	assert.Equal(t, "NoSuchBucket", code(err))
+}
+
+// A bucket created with Object Lock has it, with versioning on, and S3
+// refuses to suspend its versioning.
+func TestSubresourceObjectLockBucket(t *testing.T) {
+	srv := conflicttest.NewServer(t)
+	c := srv.Client()
+	ctx := context.Background()
+	b := aws.String("locked")
+	_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: b, ObjectLockEnabledForBucket: aws.Bool(true)})
+	require.NoError(t, err)
+	lock, err := c.GetObjectLockConfiguration(ctx, &s3.GetObjectLockConfigurationInput{Bucket: b})
+	require.NoError(t, err)
+	assert.Equal(t, types.ObjectLockEnabledEnabled, lock.ObjectLockConfiguration.ObjectLockEnabled)
+	v, err := c.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: b})
+	require.NoError(t, err)
+	assert.Equal(t, types.BucketVersioningStatusEnabled, v.Status)
+	_, err = c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: b,
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusSuspended}})
+	assert.Equal(t, "InvalidBucketState", code(err))
+	assert.Equal(t, conflict.InvalidState, conflict.Classify(err))
+
+	plain := aws.String("unversioned")
+	mkBucket(t, c, *plain)
+	_, err = c.PutObjectLockConfiguration(ctx, &s3.PutObjectLockConfigurationInput{Bucket: plain,
+		ObjectLockConfiguration: &types.ObjectLockConfiguration{ObjectLockEnabled: types.ObjectLockEnabledEnabled}})
+	assert.Equal(t, "InvalidBucketState", code(err), "Object Lock needs versioning first")
+}
+
+// What the server does not serve answers 501 NotImplemented — never a
+// conflict, and never a change to the bucket or the object.
+func TestUnservedSubresources(t *testing.T) {
+	srv := conflicttest.NewServer(t)
+	c := srv.Client()
+	ctx := context.Background()
+	b, k := aws.String("plain"), aws.String("report.csv")
+	mkBucket(t, c, *b)
+	_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: b, Key: k, Body: strings.NewReader("id,total")})
+	require.NoError(t, err)
+
+	calls := map[string]func() error{
+		"PutBucketReplication": func() error {
+			_, err := c.PutBucketReplication(ctx, &s3.PutBucketReplicationInput{Bucket: b, ReplicationConfiguration: &types.ReplicationConfiguration{
+				Role: aws.String("arn:aws:iam::1:role/r"), Rules: []types.ReplicationRule{{Status: types.ReplicationRuleStatusEnabled,
+					Destination: &types.Destination{Bucket: aws.String("arn:aws:s3:::elsewhere")}}}}})
+			return err
+		},
+		"GetBucketWebsite": func() error { _, err := c.GetBucketWebsite(ctx, &s3.GetBucketWebsiteInput{Bucket: b}); return err },
+		"PutBucketLogging": func() error {
+			_, err := c.PutBucketLogging(ctx, &s3.PutBucketLoggingInput{Bucket: b, BucketLoggingStatus: &types.BucketLoggingStatus{}})
+			return err
+		},
+		"PutObjectTagging": func() error {
+			_, err := c.PutObjectTagging(ctx, &s3.PutObjectTaggingInput{Bucket: b, Key: k, Tagging: &types.Tagging{TagSet: []types.Tag{}}})
+			return err
+		},
+		"GetObjectRetention": func() error {
+			_, err := c.GetObjectRetention(ctx, &s3.GetObjectRetentionInput{Bucket: b, Key: k})
+			return err
+		},
+	}
+	for name, call := range calls {
+		err := call()
+		assert.Equal(t, "NotImplemented", code(err), name)
+		assert.Equal(t, conflict.None, conflict.Classify(err), name)
+	}
+	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: b, Key: k})
+	require.NoError(t, err)
+	body, _ := io.ReadAll(out.Body)
+	_ = out.Body.Close()
+	assert.Equal(t, "id,total", string(body), "the object is untouched")
+	assert.Zero(t, countConflicts(srv))
+}
