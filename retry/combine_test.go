@@ -1,0 +1,190 @@
+package retry
+
+import (
+	"context"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3test"
+)
+
+// gatedClient holds its first PutObject until gate closes (or the call's
+// context ends, sending nothing).
+type gatedClient struct {
+	*s3.Client
+	once    sync.Once
+	entered chan struct{}
+	gate    chan struct{}
+}
+
+func (g *gatedClient) PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	first := false
+	g.once.Do(func() { first = true })
+	if first {
+		close(g.entered)
+		select {
+		case <-g.gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return g.Client.PutObject(ctx, in, optFns...)
+}
+
+func incr(cur []byte, exists bool) ([]byte, error) {
+	n := 0
+	if exists {
+		var err error
+		if n, err = strconv.Atoi(string(cur)); err != nil {
+			return nil, err
+		}
+	}
+	return []byte(strconv.Itoa(n + 1)), nil
+}
+
+// waitQueued yields until n updates wait behind the leader of k.
+func waitQueued(u *Updater, k objectKey, n int) {
+	for {
+		u.mu.Lock()
+		q := u.keys[k]
+		got := 0
+		if q != nil {
+			got = len(q.pending)
+		}
+		u.mu.Unlock()
+		if got >= n {
+			return
+		}
+		runtime.Gosched()
+	}
+}
+
+// updaterGoroutines counts the goroutines running this package's Updater code.
+func updaterGoroutines() int {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	return strings.Count(string(buf), "retry.(*Updater)")
+}
+
+func setup(t *testing.T) (*gatedClient, *Updater, objectKey, func() string) {
+	t.Helper()
+	srv := conflicttest.NewServer(t)
+	c := srv.Client()
+	bucket := s3test.NewBucket(t, c, false)
+	g := &gatedClient{Client: c, entered: make(chan struct{}), gate: make(chan struct{})}
+	u := NewUpdater(g, func(o *UpdateOptions) { o.Sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() } })
+	read := func() string {
+		s, err := u.read(context.Background(), objectKey{bucket, "n"})
+		require.NoError(t, err)
+		return string(s.body)
+	}
+	return g, u, objectKey{bucket, "n"}, read
+}
+
+// A queued caller that gives up leaves the others undisturbed.
+func TestQueuedCallerCancelled(t *testing.T) {
+	g, u, k, read := setup(t)
+	var wg sync.WaitGroup
+	var leaderErr, otherErr, cancelledErr error
+	wg.Add(1)
+	go func() { defer wg.Done(); _, leaderErr = u.Update(context.Background(), k.bucket, k.key, incr) }()
+	<-g.entered
+	ctx, cancel := context.WithCancel(context.Background())
+	wg.Add(2)
+	go func() { defer wg.Done(); _, cancelledErr = u.Update(ctx, k.bucket, k.key, incr) }()
+	go func() { defer wg.Done(); _, otherErr = u.Update(context.Background(), k.bucket, k.key, incr) }()
+	waitQueued(u, k, 2)
+	cancel()
+	close(g.gate)
+	wg.Wait()
+	assert.NoError(t, leaderErr)
+	assert.NoError(t, otherErr)
+	if cancelledErr != nil { // it may have been served before it saw the cancel
+		assert.ErrorIs(t, cancelledErr, context.Canceled)
+		assert.NotErrorIs(t, cancelledErr, ErrAmbiguousWrite, "it was never in a write")
+		assert.Equal(t, "2", read())
+	} else {
+		assert.Equal(t, "3", read())
+	}
+	assert.Zero(t, updaterGoroutines(), "no goroutine outlives its call")
+}
+
+// The leader gives up while its write is held: the next caller takes the
+// lead, settles the unanswered write, and commits its own update.
+func TestLeaderCancelledDuringWrite(t *testing.T) {
+	g, u, k, read := setup(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	var leaderErr, otherErr error
+	wg.Add(1)
+	go func() { defer wg.Done(); _, leaderErr = u.Update(ctx, k.bucket, k.key, incr) }()
+	<-g.entered
+	wg.Add(1)
+	go func() { defer wg.Done(); _, otherErr = u.Update(context.Background(), k.bucket, k.key, incr) }()
+	waitQueued(u, k, 1)
+	cancel()
+	wg.Wait()
+	require.ErrorIs(t, leaderErr, context.Canceled)
+	assert.ErrorIs(t, leaderErr, ErrAmbiguousWrite, "its write was in flight")
+	assert.NoError(t, otherErr)
+	assert.Equal(t, "1", read(), "the held write was never sent; the other update landed once")
+	assert.Zero(t, updaterGoroutines())
+}
+
+func TestJudge(t *testing.T) {
+	t.Parallel()
+	chain := func(token string, lineage ...string) *snapshot {
+		return &snapshot{exists: true, token: token, lineage: lineage}
+	}
+	for _, tc := range []struct {
+		name string
+		w    pendingWrite
+		cur  *snapshot
+		want verdict
+	}{
+		{"ours is current", pendingWrite{token: "w", base: "b"}, chain("w", "b"), landed},
+		{"ours replaced since", pendingWrite{token: "w", base: "b"}, chain("x", "w", "b"), landed},
+		{"base followed by another", pendingWrite{token: "w", base: "b"}, chain("x", "b", "a"), notLanded},
+		{"base gone from the chain", pendingWrite{token: "w", base: "b"}, chain("x", "y"), unproven},
+		{"clean refusal", pendingWrite{token: "w", base: "b", clean: true}, chain("x", "y"), notLanded},
+		{"created by another, chain complete", pendingWrite{token: "w", base: rootMark}, chain("x", rootMark), notLanded},
+		{"created by another, chain cut", pendingWrite{token: "w", base: rootMark}, chain("x", "y"), unproven},
+		{"still absent", pendingWrite{token: "w", base: rootMark}, &snapshot{}, notLanded},
+		{"base without token", pendingWrite{token: "w"}, chain("x"), unproven},
+		{"no token", pendingWrite{base: "b"}, chain("x", "y"), unproven},
+	} {
+		assert.Equal(t, tc.want, judge(tc.w, tc.cur), tc.name)
+	}
+}
+
+// The lineage keeps within S3's 2 KB of user metadata, next to the
+// object's own.
+func TestStampMetadataFits(t *testing.T) {
+	t.Parallel()
+	long := make([]string, 100)
+	for i := range long {
+		long[i] = newToken()
+	}
+	s := &snapshot{exists: true, token: newToken(), lineage: long}
+	for _, user := range []map[string]string{nil, {"note": strings.Repeat("x", 1800)}} {
+		md, ok := stampMetadata(user, newToken(), s)
+		require.True(t, ok)
+		size := 0
+		for k, v := range md {
+			size += len(k) + len(v)
+		}
+		assert.LessOrEqual(t, size, metadataLimit)
+		assert.Equal(t, s.token, strings.Fields(md[LineageMetadataKey])[0])
+	}
+	_, ok := stampMetadata(map[string]string{"note": strings.Repeat("x", 2030)}, newToken(), s)
+	assert.False(t, ok, "no room for the token: the write goes without")
+}

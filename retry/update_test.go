@@ -1,0 +1,202 @@
+package retry_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	awsretry "github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/s3conflict/s3conflict/conflict"
+	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3test"
+	"github.com/s3conflict/s3conflict/retry"
+)
+
+// addOne increments a decimal counter; absent is zero.
+func addOne(cur []byte, exists bool) ([]byte, error) {
+	n := 0
+	if exists {
+		var err error
+		if n, err = strconv.Atoi(string(cur)); err != nil {
+			return nil, err
+		}
+	}
+	return []byte(strconv.Itoa(n + 1)), nil
+}
+
+// quickSDKRetries makes the SDK's own retryer resend a lost answer after
+// a millisecond instead of up to a second.
+func quickSDKRetries(o *s3.Options) {
+	o.Retryer = awsretry.NewStandard(func(so *awsretry.StandardOptions) {
+		so.Backoff = awsretry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return time.Millisecond, nil })
+		so.RateLimiter = ratelimit.None
+	})
+}
+
+func noWait(o *retry.UpdateOptions) { fast(&o.Options) }
+
+func get(t *testing.T, c *s3.Client, bucket, key string) string {
+	t.Helper()
+	out, err := c.GetObject(context.Background(), &s3.GetObjectInput{Bucket: &bucket, Key: &key})
+	require.NoError(t, err)
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	require.NoError(t, err)
+	return string(b)
+}
+
+func TestUpdateCreatesThenChanges(t *testing.T) {
+	t.Parallel()
+	srv := conflicttest.NewServer(t)
+	c := srv.Client()
+	bucket := s3test.NewBucket(t, c, false)
+	u := retry.NewUpdater(c)
+	res, err := u.Update(context.Background(), bucket, "n", addOne)
+	require.NoError(t, err)
+	assert.True(t, res.Changed)
+	assert.NotEmpty(t, res.ETag)
+	res2, err := u.Update(context.Background(), bucket, "n", addOne)
+	require.NoError(t, err)
+	assert.NotEqual(t, res.ETag, res2.ETag)
+	assert.Equal(t, 1, srv.Faults.Count("GetObject"), "the second update started from the first one's write")
+	assert.Equal(t, "2", get(t, c, bucket, "n"))
+}
+
+// "No change" writes nothing; an error from the function writes nothing
+// and comes back as is.
+func TestUpdateNoChangeAndError(t *testing.T) {
+	t.Parallel()
+	srv := conflicttest.NewServer(t)
+	c := srv.Client()
+	bucket := s3test.NewBucket(t, c, false)
+	s3test.Put(t, c, bucket, "n", "5")
+	puts := srv.Faults.Count("PutObject")
+	res, err := retry.Update(context.Background(), c, bucket, "n", func([]byte, bool) ([]byte, error) { return nil, retry.ErrNoChange })
+	require.NoError(t, err)
+	assert.False(t, res.Changed)
+	assert.NotEmpty(t, res.ETag, "the ETag of the state the function saw")
+	mine := errors.New("mine")
+	_, err = retry.Update(context.Background(), c, bucket, "n", func([]byte, bool) ([]byte, error) { return nil, mine })
+	assert.ErrorIs(t, err, mine)
+	assert.Equal(t, puts, srv.Faults.Count("PutObject"), "nothing written")
+	assert.Equal(t, "5", get(t, c, bucket, "n"))
+}
+
+func TestUpdateSizeCap(t *testing.T) {
+	t.Parallel()
+	srv := conflicttest.NewServer(t)
+	c := srv.Client()
+	bucket := s3test.NewBucket(t, c, false)
+	s3test.Put(t, c, bucket, "big", strings.Repeat("x", 2000))
+	capped := func(o *retry.UpdateOptions) { o.MaxSize = 1000 }
+	_, err := retry.Update(context.Background(), c, bucket, "big", addOne, capped)
+	assert.ErrorIs(t, err, retry.ErrTooLarge)
+	_, err = retry.Update(context.Background(), c, bucket, "small", func([]byte, bool) ([]byte, error) {
+		return make([]byte, 1001), nil
+	}, capped)
+	assert.ErrorIs(t, err, retry.ErrTooLarge, "the new content is capped too, before sending")
+	assert.Equal(t, 1, srv.Faults.Count("PutObject"), "only the setup's write was sent")
+	_, err = retry.Update(context.Background(), c, bucket, "big", addOne, func(o *retry.UpdateOptions) { o.MaxSize = -1 })
+	assert.ErrorIs(t, err, strconv.ErrSyntax, "no cap: the function saw all 2000 bytes")
+}
+
+// A lost answer: the write landed, the SDK resent it, and the resend was
+// answered 412 by our own write. The token proves it; the update is not
+// applied twice.
+func TestUpdateLostAnswerAppliedOnce(t *testing.T) {
+	t.Parallel()
+	srv := conflicttest.NewServer(t)
+	c := srv.Client(quickSDKRetries)
+	bucket := s3test.NewBucket(t, c, false)
+	s3test.Put(t, c, bucket, "n", "41")
+	srv.Faults.Add(conflicttest.Fault{Operation: "PutObject", Key: "n", LoseResponse: true, Times: 1})
+	res, err := retry.Update(context.Background(), c, bucket, "n", addOne)
+	require.NoError(t, err)
+	assert.True(t, res.Proven)
+	assert.False(t, res.Superseded)
+	assert.NotEmpty(t, res.ETag)
+	assert.Equal(t, "42", get(t, c, bucket, "n"))
+}
+
+// The client's own OnConflict steps aside for the Updater's writes: a
+// ConditionalRequestConflict is resent as the Updater's options say, not
+// as the client's, and loops never nest.
+func TestUpdateOneDecisionMaker(t *testing.T) {
+	t.Parallel()
+	srv := conflicttest.NewServer(t, conflicttest.WithFaults(conflicttest.Fault{Operation: "PutObject", Key: "n", Code: "ConditionalRequestConflict"}))
+	c := srv.Client(retry.OnConflict(fast, func(o *retry.Options) { o.MaxAttempts = 5 }))
+	bucket := s3test.NewBucket(t, c, false)
+	_, err := retry.Update(context.Background(), c, bucket, "n", addOne, noWait, func(o *retry.UpdateOptions) { o.MaxAttempts = 3 })
+	require.ErrorIs(t, err, conflict.Transient)
+	require.ErrorIs(t, err, retry.ErrMaxAttempts)
+	assert.Equal(t, 3, srv.Faults.Count("PutObject"))
+}
+
+// Several goroutines of one client: their updates are combined, and each
+// caller's error stays its own.
+func TestUpdateCombinedErrorsStayOwn(t *testing.T) {
+	t.Parallel()
+	srv := conflicttest.NewServer(t)
+	c := srv.Client()
+	bucket := s3test.NewBucket(t, c, false)
+	u := retry.NewUpdater(c)
+	mine := errors.New("refused")
+	var wg sync.WaitGroup
+	errs := make([]error, 64)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn := addOne
+			switch i % 8 {
+			case 3:
+				fn = func([]byte, bool) ([]byte, error) { return nil, mine }
+			case 5:
+				fn = func([]byte, bool) ([]byte, error) { panic("boom") }
+			case 7:
+				fn = func([]byte, bool) ([]byte, error) { return nil, retry.ErrNoChange }
+			}
+			_, errs[i] = u.Update(context.Background(), bucket, "n", fn)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		switch i % 8 {
+		case 3:
+			assert.ErrorIs(t, err, mine)
+		case 5:
+			assert.ErrorIs(t, err, retry.ErrUpdatePanic)
+		default:
+			assert.NoError(t, err)
+		}
+	}
+	assert.Equal(t, "40", get(t, c, bucket, "n"))
+	assert.Less(t, srv.Faults.Count("PutObject"), 40, "updates were combined")
+}
+
+func TestUpdateBadInput(t *testing.T) {
+	t.Parallel()
+	c := conflicttest.NewServer(t).Client()
+	for _, tc := range []struct {
+		name        string
+		bucket, key string
+		fn          retry.UpdateFunc
+	}{{"no bucket", "", "k", addOne}, {"no key", "b", "", addOne}, {"no function", "b", "k", nil}} {
+		_, err := retry.Update(context.Background(), c, tc.bucket, tc.key, tc.fn)
+		assert.Error(t, err, tc.name)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := retry.Update(ctx, c, "b", "k", addOne)
+	assert.ErrorIs(t, err, context.Canceled)
+}
