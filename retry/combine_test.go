@@ -81,7 +81,9 @@ func setup(t *testing.T) (*gatedClient, *Updater, objectKey, func() string) {
 	c := srv.Client()
 	bucket := s3test.NewBucket(t, c, false)
 	g := &gatedClient{Client: c, entered: make(chan struct{}), gate: make(chan struct{})}
-	u := NewUpdater(g, func(o *UpdateOptions) { o.Sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() } })
+	u := NewUpdater(g, func(o *UpdateOptions) {
+		o.Sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+	})
 	read := func() string {
 		s, err := u.read(context.Background(), objectKey{bucket, "n"})
 		require.NoError(t, err)
