@@ -64,7 +64,7 @@ func (m *checker) createBucket(ctx context.Context, in *s3.CreateBucketInput) er
 			Reason: ErrMismatch, Field: "region", Want: want, Have: have})
 	}
 	if aws.ToBool(in.ObjectLockEnabledForBucket) {
-		enabled, known := m.objectLock(ctx, bucket, &ev.Requests)
+		enabled, known := m.objectLockToRefuse(ctx, bucket, &ev.Requests, false)
 		if known && !enabled {
 			return m.refuse(ctx, ev, &Error{Check: "CreateBucket", Operation: "CreateBucket", Bucket: bucket,
 				Reason: ErrMismatch, Field: "object lock", Want: "enabled", Have: "disabled"})

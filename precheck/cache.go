@@ -8,8 +8,11 @@ import (
 )
 
 // facts caches what the checks learned about buckets, per client. Object
-// Lock enabled is kept for good (it cannot be turned off); everything else
-// (ownership proven, versioning, no Object Lock) for the TTL. A fact only ever saves a request: when it is missing or old,
+// Lock enabled is kept for good (it cannot be turned off; a bucket deleted
+// and re-created without it is caught by re-reading before any refusal);
+// everything else (ownership proven, versioning, no Object Lock) for the
+// TTL. Facts are forgotten on this client's own DeleteBucket and
+// CreateBucket of the name. A fact only ever saves a request: when it is missing or old,
 // the check asks S3 again.
 type facts struct {
 	ttl time.Duration // negative: cache nothing
@@ -60,6 +63,15 @@ func (f *facts) setLock(bucket string, enabled bool) {
 	defer f.mu.Unlock()
 	b := f.get(bucket)
 	b.lockKnown, b.lock, b.lockAt = true, enabled, f.now()
+}
+
+// forgetLock drops the Object Lock fact of bucket (S3 would not say).
+func (f *facts) forgetLock(bucket string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if b := f.buckets[bucket]; b != nil {
+		b.lockKnown = false
+	}
 }
 
 // versioning returns the cached versioning status of bucket.

@@ -17,7 +17,8 @@
 //	                                                            bucket 2 (legal hold, retention) / 0 or 2
 //	LockedVersionBatch  off      DeleteObjects                  as LockedVersion, per versioned key
 //	UnversionedDelete   off      DeleteObject without VersionId 1 GetBucketVersioning / 0
-//	SuspendOnLock       on       PutBucketVersioning Suspended  1 GetObjectLockConfiguration / 0
+//	SuspendOnLock       on       PutBucketVersioning Suspended  1 GetObjectLockConfiguration / 0 to
+//	                                                            proceed, 1 to refuse (re-read)
 //
 // What the checks prove, and what they do not:
 //
@@ -77,7 +78,10 @@
 // never be turned off), ownership proven by ListBuckets, versioning status
 // and "no Object Lock" for DefaultFactTTL (15 s), forgotten when the same
 // client changes versioning, deletes or creates the bucket. A cached fact
-// may save a request; it never turns a call S3 would accept into an error.
+// may save a request; it never turns a call S3 would accept into an error:
+// before an Object Lock fact from the cache refuses a call, it is read
+// again (a bucket may have been deleted and re-created without it), and
+// the other facts expire after FactTTL.
 //
 // # Scope
 //

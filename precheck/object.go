@@ -14,11 +14,14 @@ import (
 )
 
 // objectLock says whether bucket has Object Lock enabled, from the cache
-// or one GetObjectLockConfiguration. known is false when S3 would not say.
+// (unless fresh) or one GetObjectLockConfiguration. known is false when S3
+// would not say; cached is true when the answer came from the cache.
 // requests, when not nil, counts a request sent.
-func (m *checker) objectLock(ctx context.Context, bucket string, requests *int) (enabled, known bool) {
-	if enabled, ok := m.facts.lock(bucket); ok {
-		return enabled, true
+func (m *checker) objectLock(ctx context.Context, bucket string, requests *int, fresh bool) (enabled, known, cached bool) {
+	if !fresh {
+		if enabled, ok := m.facts.lock(bucket); ok {
+			return enabled, true, true
+		}
 	}
 	if requests != nil {
 		*requests++
@@ -30,10 +33,24 @@ func (m *checker) objectLock(ctx context.Context, bucket string, requests *int) 
 	case s3err.Code(err) == "ObjectLockConfigurationNotFoundError" || s3err.Status(err) == http.StatusNotFound && s3err.Code(err) != "NoSuchBucket":
 		enabled = false
 	default:
-		return false, false // no permission, no such bucket, ...: S3 decides
+		m.facts.forgetLock(bucket)
+		return false, false, false // no permission, no such bucket, ...: S3 decides
 	}
 	m.facts.setLock(bucket, enabled)
-	return enabled, true
+	return enabled, true, false
+}
+
+// objectLockToRefuse is objectLock for a check that refuses the call when
+// enabled == refuseIf: an answer from the cache that would refuse is read
+// again from S3 first (the bucket may have been deleted and re-created by
+// someone else), so that a cached fact never refuses a call S3 would
+// accept. Answers that let the call go on are taken from the cache.
+func (m *checker) objectLockToRefuse(ctx context.Context, bucket string, requests *int, refuseIf bool) (enabled, known bool) {
+	enabled, known, cached := m.objectLock(ctx, bucket, requests, false)
+	if cached && enabled == refuseIf {
+		enabled, known, _ = m.objectLock(ctx, bucket, requests, true)
+	}
+	return enabled, known
 }
 
 // versioning returns the bucket's versioning status, cached for the TTL.
@@ -85,7 +102,10 @@ func (m *checker) deleteObject(ctx context.Context, in *s3.DeleteObjectInput) er
 // locked returns an *Error when the version is kept by Object Lock, nil
 // when it is not or when that cannot be read (S3 decides).
 func (m *checker) locked(ctx context.Context, bucket, key, versionID string, bypass bool, requests *int) *Error {
-	enabled, known := m.objectLock(ctx, bucket, requests)
+	// A cached "enabled" only leads to the version's own reads, which are
+	// fresh: a bucket re-created without Object Lock answers them with an
+	// error, and S3 decides.
+	enabled, known, _ := m.objectLock(ctx, bucket, requests, false)
 	if !known || !enabled {
 		return nil
 	}
@@ -120,7 +140,7 @@ func (m *checker) suspendVersioning(ctx context.Context, in *s3.PutBucketVersion
 	}
 	bucket := aws.ToString(in.Bucket)
 	ev := Event{Check: "SuspendOnLock", Operation: "PutBucketVersioning", Bucket: bucket}
-	if enabled, known := m.objectLock(ctx, bucket, &ev.Requests); known && enabled {
+	if enabled, known := m.objectLockToRefuse(ctx, bucket, &ev.Requests, true); known && enabled {
 		return m.refuse(ctx, ev, &conflict.Error{Kind: conflict.InvalidState, Code: codeInvalidBucketState,
 			StatusCode: http.StatusConflict, Operation: "PutBucketVersioning", Bucket: bucket, Reason: errPrecheckedLock,
 			Err: s3Answer(codeInvalidBucketState, http.StatusConflict, errPrecheckedLock.Error())})

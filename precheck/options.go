@@ -71,8 +71,9 @@ type Options struct {
 	// requests per versioned key on a lock bucket.
 	LockedVersionBatch Check
 	// SuspendOnLock (default on): refuse PutBucketVersioning Suspended on an
-	// Object Lock bucket (S3 answers InvalidBucketState). +1 request cold, 0
-	// warm on a lock bucket.
+	// Object Lock bucket (S3 answers InvalidBucketState). +1 request cold;
+	// warm, 0 on a bucket without Object Lock and 1 on a lock bucket: a
+	// cached fact is read again before it refuses a call.
 	SuspendOnLock Check
 
 	// AccountID is the caller's AWS account ID. With it, HeadBucket is sent
