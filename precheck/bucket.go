@@ -174,7 +174,7 @@ func (m *checker) anyObject(ctx context.Context, bucket, owner *string, ev *Even
 		}
 		return "", "", true
 	}
-	if s := s3err.Status(err); s != http.StatusNotImplemented && s != http.StatusMethodNotAllowed && s3err.Code(err) != "NotImplemented" {
+	if !unsupported(err) {
 		return "", "", false
 	}
 	ev.Requests++
@@ -186,6 +186,13 @@ func (m *checker) anyObject(ctx context.Context, bucket, owner *string, ev *Even
 		return aws.ToString(o.Key), "", true
 	}
 	return "", "", true
+}
+
+// unsupported reports whether err says the server does not implement the
+// request (501, 405 or NotImplemented): a store without versions, say.
+func unsupported(err error) bool {
+	s := s3err.Status(err)
+	return s == http.StatusNotImplemented || s == http.StatusMethodNotAllowed || s3err.Code(err) == "NotImplemented"
 }
 
 func (m *checker) refuse(ctx context.Context, ev Event, err error) error {

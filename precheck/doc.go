@@ -12,7 +12,10 @@
 //	                                                            account ID and on a 200, +1 ListBuckets
 //	                                                            (0 while the proof is cached)
 //	DeleteBucket        on       DeleteBucket                   1 ListObjectVersions / 1
-//	EmptyFirst          off      DeleteBucket                   1 listing per 1000 versions + 1 DeleteObjects per 1000
+//	EmptyFirst          off      DeleteBucket                   1 listing per 1000 versions (objects where
+//	                                                            versions answer 501) + 1 DeleteObjects per
+//	                                                            1000, 1 ListMultipartUploads per 1000
+//	                                                            uploads + 1 AbortMultipartUpload per upload
 //	LockedVersion       on       DeleteObject with VersionId    1 GetObjectLockConfiguration, then on a lock
 //	                                                            bucket 2 (legal hold, retention) / 0 or 2
 //	LockedVersionBatch  off      DeleteObjects                  as LockedVersion, per versioned key

@@ -49,9 +49,11 @@ type Options struct {
 	// markers before DeleteBucket. +1 request.
 	DeleteBucket Check
 	// EmptyFirst (opt-in) deletes every version and delete marker of the
-	// bucket, in batches of up to 1000, before DeleteBucket. It destroys
-	// data: never the default. It stops at the first version that Object
-	// Lock keeps.
+	// bucket (every object, where the store answers ListObjectVersions with
+	// 501), in batches of up to 1000, then aborts every incomplete multipart
+	// upload (they keep DeleteBucket failing on AWS and are billed), before
+	// DeleteBucket. It destroys data: never the default. It stops at the
+	// first version that Object Lock keeps.
 	EmptyFirst bool
 	// UnversionedDelete (opt-in): refuse DeleteObject without VersionId on a
 	// versioning-enabled bucket, where it would only add a delete marker.
@@ -106,5 +108,6 @@ type Event struct {
 	Outcome   string // "proceed", "refuse", "accept", "unknown" (S3 decides), "progress"
 	Requests  int    // requests the check sent
 	Deleted   int    // EmptyFirst: versions and delete markers deleted so far
+	Aborted   int    // EmptyFirst: incomplete multipart uploads aborted so far
 	Err       error  // for "refuse": the error returned
 }
