@@ -42,8 +42,7 @@ func (s *snapshot) headMark() string {
 func (u *Updater) read(ctx context.Context, k objectKey) (*snapshot, error) {
 	out, err := u.c.GetObject(ctx, &s3.GetObjectInput{Bucket: &k.bucket, Key: &k.key})
 	if err != nil {
-		var nsk *types.NoSuchKey
-		if errors.As(err, &nsk) || s3err.Code(err) == "NoSuchKey" {
+		if noSuchKey(err) {
 			return &snapshot{}, nil
 		}
 		return nil, err
@@ -81,6 +80,12 @@ func (u *Updater) read(ctx context.Context, k objectKey) (*snapshot, error) {
 		s.user[mk] = v
 	}
 	return s, nil
+}
+
+// noSuchKey reports the answer for a missing object.
+func noSuchKey(err error) bool {
+	var nsk *types.NoSuchKey
+	return errors.As(err, &nsk) || s3err.Code(err) == "NoSuchKey"
 }
 
 // remember makes s the queue's known state and returns it.

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/s3conflict/s3conflict/conflict"
+	"github.com/s3conflict/s3conflict/internal/s3err"
 )
 
 // round is one step of a queue's leader: settle a write a previous leader
@@ -164,8 +165,8 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 		return nil
 	}
 	q.snap = nil // read again after the wait
-	if cause != nil && !isLostRace(cause) {
-		for _, w := range batch { // not written, for a reason other than a race
+	if st := s3err.Status(cause); cause != nil && !isLostRace(cause) && st != 0 && st < 500 {
+		for _, w := range batch { // refused, for a reason other than a race
 			deliver(w, result{err: cause})
 		}
 		return nil
