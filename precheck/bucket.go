@@ -116,8 +116,11 @@ func (m *checker) ownedByListing(ctx context.Context, bucket string, requests *i
 				return ours
 			}
 		}
-		if aws.ToString(out.ContinuationToken) == "" {
+		switch next := aws.ToString(out.ContinuationToken); {
+		case next == "":
 			return notOurs
+		case next == aws.ToString(in.ContinuationToken):
+			return unproven // a listing that does not advance proves nothing
 		}
 		in.ContinuationToken = out.ContinuationToken
 	}

@@ -12,7 +12,10 @@ import (
 	"github.com/s3conflict/s3conflict/internal/s3err"
 )
 
-var errEmptyFailed = errors.New("emptying the bucket failed")
+var (
+	errEmptyFailed = errors.New("emptying the bucket failed")
+	errStuck       = errors.New("the listing did not advance")
+)
 
 // emptier is one EmptyFirst run: it deletes every version and delete
 // marker (every object where versions are not supported) in batches of up
@@ -73,6 +76,9 @@ func (e *emptier) versions(ctx context.Context) error {
 		if !aws.ToBool(lv.IsTruncated) {
 			return nil
 		}
+		if same(in.KeyMarker, lv.NextKeyMarker) && same(in.VersionIdMarker, lv.NextVersionIdMarker) {
+			return errStuck
+		}
 		in.KeyMarker, in.VersionIdMarker = lv.NextKeyMarker, lv.NextVersionIdMarker
 	}
 }
@@ -98,6 +104,9 @@ func (e *emptier) objects(ctx context.Context) error {
 		}
 		if !aws.ToBool(lo.IsTruncated) || aws.ToString(lo.NextContinuationToken) == "" {
 			return nil
+		}
+		if same(in.ContinuationToken, lo.NextContinuationToken) {
+			return errStuck
 		}
 		in.ContinuationToken = lo.NextContinuationToken
 	}
@@ -161,9 +170,16 @@ func (e *emptier) uploads(ctx context.Context) error {
 		if !aws.ToBool(lu.IsTruncated) {
 			return nil
 		}
+		if same(in.KeyMarker, lu.NextKeyMarker) && same(in.UploadIdMarker, lu.NextUploadIdMarker) {
+			return errStuck
+		}
 		in.KeyMarker, in.UploadIdMarker = lu.NextKeyMarker, lu.NextUploadIdMarker
 	}
 }
+
+// same reports whether a listing's next marker is the one it was asked
+// with: it did not advance, and asking again would loop for ever.
+func same(asked, next *string) bool { return aws.ToString(asked) == aws.ToString(next) }
 
 func (e *emptier) progress(ctx context.Context) {
 	pe := e.ev
