@@ -64,6 +64,10 @@ func (b *bucketConfig) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			b.fail(w, r, http.StatusNotImplemented, "NotImplemented", "the in-process server does not serve ?"+q+" on objects; versitygw does")
 			return
 		}
+		if _, ok := b.backend.(*store); ok && query.Get("versionId") == string(nullVersion) {
+			query.Set("versionId", nullAlias) // gofakes3 would drop "null" and address the latest version
+			r.URL.RawQuery = query.Encode()
+		}
 		b.next.ServeHTTP(w, r)
 	default:
 		b.serveBucket(w, r, bucket, query)

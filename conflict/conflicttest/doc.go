@@ -19,5 +19,7 @@
 //   - server.go: the in-process server, [NewServer] and [Start];
 //   - bucketconfig.go and subresource.go: the bucket configuration the
 //     server stores and serves in front of gofakes3 (policy, tagging, ...);
+//   - store.go and storelist.go: the server's buckets and objects, versioned
+//     exactly as S3 versions them;
 //   - memnet.go: the in-memory network of [WithInMemoryNetwork].
 package conflicttest

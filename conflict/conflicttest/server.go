@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 )
 
 // Credentials the in-process server's clients sign with. The server does
@@ -103,7 +102,7 @@ func Start(opts ...Option) (*Server, error) {
 		fn(&o)
 	}
 	if o.backend == nil {
-		o.backend = s3mem.New()
+		o.backend = newStore()
 	}
 	faker := gofakes3.New(o.backend, gofakes3.WithLogger(gofakes3.DiscardLog()))
 	s := &Server{Faults: NewInjector(o.seed, o.faults...)}
