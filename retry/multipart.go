@@ -1,0 +1,169 @@
+package retry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/s3conflict/s3conflict/conflict"
+	"github.com/s3conflict/s3conflict/internal/s3err"
+)
+
+// MultipartClient is the part of *s3.Client that UploadMultipart uses.
+type MultipartClient interface {
+	CreateMultipartUpload(ctx context.Context, in *s3.CreateMultipartUploadInput, optFns ...func(*s3.Options)) (*s3.CreateMultipartUploadOutput, error)
+	UploadPart(ctx context.Context, in *s3.UploadPartInput, optFns ...func(*s3.Options)) (*s3.UploadPartOutput, error)
+	CompleteMultipartUpload(ctx context.Context, in *s3.CompleteMultipartUploadInput, optFns ...func(*s3.Options)) (*s3.CompleteMultipartUploadOutput, error)
+	AbortMultipartUpload(ctx context.Context, in *s3.AbortMultipartUploadInput, optFns ...func(*s3.Options)) (*s3.AbortMultipartUploadOutput, error)
+}
+
+var _ MultipartClient = (*s3.Client)(nil)
+
+// Multipart defaults.
+const (
+	// DefaultPartSize is the size of every part but the last: 8 MiB
+	// (S3's minimum is 5 MiB).
+	DefaultPartSize = 8 << 20
+	// DefaultMaxRestarts caps how often an upload starts again after
+	// RestartUpload: 3.
+	DefaultMaxRestarts = 3
+	// AbortTimeout bounds the abort of a failed upload, which runs even
+	// when the caller's context has ended (the parts are billed until
+	// then): 10 s.
+	AbortTimeout = 10 * time.Second
+)
+
+// MultipartUpload is what UploadMultipart uploads.
+type MultipartUpload struct {
+	// Create names the object (Bucket, Key) and everything else
+	// CreateMultipartUpload takes (metadata, content type, checksum...).
+	Create *s3.CreateMultipartUploadInput
+	// Body is read by offset, so that every restart reads it again from
+	// the start: *os.File, *bytes.Reader and *strings.Reader fit, and
+	// io.NewSectionReader makes one of any part of an io.ReaderAt.
+	Body io.ReaderAt
+	// Size is the number of bytes of Body to upload.
+	Size int64
+	// IfNoneMatch and IfMatch are the conditions of the completion
+	// ("*" for create-if-absent).
+	IfNoneMatch, IfMatch *string
+	// PartSize: 0 means DefaultPartSize (8 MiB).
+	PartSize int64
+	// MaxRestarts: 0 means DefaultMaxRestarts (3); negative: never restart.
+	MaxRestarts int
+}
+
+// UploadMultipart uploads up as a multipart upload and completes it. When
+// S3 answers the completion with ConditionalRequestConflict (the upload
+// raced another conditional write and cannot be completed: conflict kind
+// RestartUpload), it aborts the dead upload and starts again from the
+// start of Body, up to MaxRestarts times. Whenever it gives up, on any
+// error, it aborts the upload it started, so no parts are left billed; when
+// even that fails, the error holds an *AbortError naming the upload.
+//
+// A lost race on the completion's condition is a *conflict.Error of kind
+// PreconditionFailed (with OnConflict on the client) or the SDK's 412; after
+// the restarts run out, a *conflict.Error of kind RestartUpload whose
+// UploadID names the last (aborted) upload, with Reason ErrMaxAttempts.
+func UploadMultipart(ctx context.Context, c MultipartClient, up MultipartUpload) (*s3.CompleteMultipartUploadOutput, error) {
+	if up.Create == nil || aws.ToString(up.Create.Bucket) == "" || aws.ToString(up.Create.Key) == "" {
+		return nil, errors.New("s3conflict: UploadMultipart needs Create with a Bucket and a Key")
+	}
+	if up.Body == nil || up.Size < 0 {
+		return nil, errors.New("s3conflict: UploadMultipart needs a Body and a Size of 0 or more")
+	}
+	partSize, restarts := up.PartSize, up.MaxRestarts
+	if partSize == 0 {
+		partSize = DefaultPartSize
+	}
+	if partSize < 0 || (up.Size+partSize-1)/max(partSize, 1) > 10000 {
+		return nil, fmt.Errorf("s3conflict: UploadMultipart: part size %d makes more than S3's 10,000 parts for %d bytes", partSize, up.Size)
+	}
+	if restarts == 0 {
+		restarts = DefaultMaxRestarts
+	}
+	for n := 0; ; n++ {
+		out, id, err := uploadOnce(ctx, c, up, partSize)
+		if err == nil {
+			return out, nil
+		}
+		if id != "" {
+			if aerr := abort(ctx, c, up.Create, id); aerr != nil {
+				return nil, errors.Join(err, aerr)
+			}
+		}
+		if conflict.Classify(err) != conflict.RestartUpload {
+			return nil, err
+		}
+		if n >= restarts {
+			ce := conflict.NewError(conflict.RestartUpload, "CompleteMultipartUpload", aws.ToString(up.Create.Bucket), aws.ToString(up.Create.Key), err)
+			ce.UploadID, ce.Attempts, ce.Reason = id, n+1, ErrMaxAttempts
+			return nil, ce
+		}
+	}
+}
+
+// AbortError says that an upload UploadMultipart gave up on could not be
+// aborted: its parts stay billed until someone aborts UploadID.
+type AbortError struct {
+	Bucket, Key, UploadID string
+	Err                   error
+}
+
+func (e *AbortError) Error() string {
+	return fmt.Sprintf("s3conflict: aborting upload %s of s3://%s/%s: %v", e.UploadID, e.Bucket, e.Key, e.Err)
+}
+
+func (e *AbortError) Unwrap() error { return e.Err }
+
+// uploadOnce runs one multipart upload from the start; id is the upload's
+// ID once it exists.
+func uploadOnce(ctx context.Context, c MultipartClient, up MultipartUpload, partSize int64) (_ *s3.CompleteMultipartUploadOutput, id string, _ error) {
+	created, err := c.CreateMultipartUpload(ctx, up.Create)
+	if err != nil {
+		return nil, "", err
+	}
+	id = aws.ToString(created.UploadId)
+	var parts []types.CompletedPart
+	for off, num := int64(0), int32(1); off < up.Size || num == 1; off, num = off+partSize, num+1 {
+		n := min(partSize, up.Size-off)
+		p, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: up.Create.Bucket, Key: up.Create.Key, UploadId: &id,
+			PartNumber: aws.Int32(num), Body: io.NewSectionReader(up.Body, off, n), ContentLength: aws.Int64(n),
+			ChecksumAlgorithm: up.Create.ChecksumAlgorithm, ExpectedBucketOwner: up.Create.ExpectedBucketOwner,
+			SSECustomerAlgorithm: up.Create.SSECustomerAlgorithm, SSECustomerKey: up.Create.SSECustomerKey,
+			SSECustomerKeyMD5: up.Create.SSECustomerKeyMD5, RequestPayer: up.Create.RequestPayer})
+		if err != nil {
+			return nil, id, err
+		}
+		parts = append(parts, types.CompletedPart{PartNumber: aws.Int32(num), ETag: p.ETag,
+			ChecksumCRC32: p.ChecksumCRC32, ChecksumCRC32C: p.ChecksumCRC32C, ChecksumCRC64NVME: p.ChecksumCRC64NVME,
+			ChecksumSHA1: p.ChecksumSHA1, ChecksumSHA256: p.ChecksumSHA256})
+	}
+	out, err := c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: up.Create.Bucket,
+		Key: up.Create.Key, UploadId: &id, MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
+		IfNoneMatch: up.IfNoneMatch, IfMatch: up.IfMatch, ExpectedBucketOwner: up.Create.ExpectedBucketOwner,
+		SSECustomerAlgorithm: up.Create.SSECustomerAlgorithm, SSECustomerKey: up.Create.SSECustomerKey,
+		SSECustomerKeyMD5: up.Create.SSECustomerKeyMD5, RequestPayer: up.Create.RequestPayer})
+	return out, id, err
+}
+
+// abort ends an upload we gave up on, even after ctx ended, within
+// AbortTimeout. An upload that did complete (a lost answer) answers
+// NoSuchUpload: nothing to abort.
+func abort(ctx context.Context, c MultipartClient, in *s3.CreateMultipartUploadInput, id string) error {
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), AbortTimeout)
+	defer cancel()
+	_, err := c.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{Bucket: in.Bucket, Key: in.Key, UploadId: &id,
+		ExpectedBucketOwner: in.ExpectedBucketOwner, RequestPayer: in.RequestPayer})
+	var nsu *types.NoSuchUpload
+	if err == nil || errors.As(err, &nsu) || s3err.Code(err) == "NoSuchUpload" {
+		return nil
+	}
+	return &AbortError{Bucket: aws.ToString(in.Bucket), Key: aws.ToString(in.Key), UploadID: id, Err: err}
+}
