@@ -2,9 +2,11 @@ package conflicttest
 
 import (
 	"bytes"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -86,7 +88,10 @@ func (b *bucketConfig) serveBucket(w http.ResponseWriter, r *http.Request, bucke
 		}
 	}
 	_, versioning := query["versioning"]
+	_, uploads := query["uploads"]
 	switch {
+	case uploads && r.Method == http.MethodGet:
+		b.listUploads(w, r, bucket)
 	case versioning && r.Method == http.MethodPut:
 		b.putVersioning(w, r, bucket)
 	case len(query) == 0 && r.Method == http.MethodPut:
@@ -126,6 +131,27 @@ func (b *bucketConfig) createBucket(w http.ResponseWriter, r *http.Request, buck
 			_ = vb.SetVersioningConfiguration(bucket, gofakes3.VersioningConfiguration{Status: gofakes3.VersioningEnabled})
 		}
 	}
+}
+
+// listUploads lets gofakes3 list the multipart uploads, and answers an
+// empty list where it answers 404 NoSuchUpload for a bucket that never had
+// one.
+func (b *bucketConfig) listUploads(w http.ResponseWriter, r *http.Request, bucket string) {
+	rec := httptest.NewRecorder()
+	b.next.ServeHTTP(rec, r)
+	if rec.Code == http.StatusNotFound && codeOf(rec.Body.Bytes()) == "NoSuchUpload" {
+		var doc bytes.Buffer
+		doc.WriteString(`<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>`)
+		_ = xml.EscapeText(&doc, []byte(bucket))
+		doc.WriteString(`</Bucket><MaxUploads>1000</MaxUploads><IsTruncated>false</IsTruncated></ListMultipartUploadsResult>`)
+		b.answer(w, http.StatusOK, "application/xml", doc.Bytes())
+		return
+	}
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
 }
 
 // putVersioning refuses to suspend versioning on an Object Lock bucket, as

@@ -174,3 +174,20 @@ func TestEmptyFirstOnVersionedBucket(t *testing.T) {
 		assert.ErrorAs(t, err, &nf, "%s is gone", name)
 	}
 }
+
+// A bucket without multipart uploads lists none (gofakes3 answers 404
+// NoSuchUpload there).
+func TestStoreListUploads(t *testing.T) {
+	c := conflicttest.NewServer(t).Client()
+	ctx := context.Background()
+	mkBucket(t, c, "uploads")
+	out, err := c.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String("uploads")})
+	require.NoError(t, err)
+	assert.Empty(t, out.Uploads)
+	up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("uploads"), Key: aws.String("big")})
+	require.NoError(t, err)
+	out, err = c.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String("uploads")})
+	require.NoError(t, err)
+	require.Len(t, out.Uploads, 1)
+	assert.Equal(t, aws.ToString(up.UploadId), aws.ToString(out.Uploads[0].UploadId))
+}
