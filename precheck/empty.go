@@ -143,7 +143,10 @@ func (e *emptier) delete(ctx context.Context, ids []types.ObjectIdentifier) erro
 }
 
 // uploads aborts every incomplete multipart upload; one already gone
-// (NoSuchUpload) is fine.
+// (NoSuchUpload) is fine. It is best effort: when the uploads cannot be
+// listed or aborted (no permission, not implemented, a listing that does
+// not advance), DeleteBucket is sent and S3 decides. Only the context
+// ending stops the call.
 func (e *emptier) uploads(ctx context.Context) error {
 	in := &s3.ListMultipartUploadsInput{Bucket: e.in.Bucket, ExpectedBucketOwner: e.in.ExpectedBucketOwner}
 	for {
@@ -153,25 +156,23 @@ func (e *emptier) uploads(ctx context.Context) error {
 		e.ev.Requests++
 		lu, err := e.c.ListMultipartUploads(ctx, in)
 		if err != nil {
-			return err
+			return ctx.Err()
 		}
 		for _, u := range lu.Uploads {
 			e.ev.Requests++
 			_, err := e.c.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: e.in.Bucket, Key: u.Key, UploadId: u.UploadId,
 				ExpectedBucketOwner: e.in.ExpectedBucketOwner})
 			if err != nil && s3err.Code(err) != "NoSuchUpload" {
-				return err
+				return ctx.Err()
 			}
 			e.ev.Aborted++
 		}
 		if len(lu.Uploads) > 0 {
 			e.progress(ctx)
 		}
-		if !aws.ToBool(lu.IsTruncated) {
+		if !aws.ToBool(lu.IsTruncated) ||
+			same(in.KeyMarker, lu.NextKeyMarker) && same(in.UploadIdMarker, lu.NextUploadIdMarker) {
 			return nil
-		}
-		if same(in.KeyMarker, lu.NextKeyMarker) && same(in.UploadIdMarker, lu.NextUploadIdMarker) {
-			return errStuck
 		}
 		in.KeyMarker, in.UploadIdMarker = lu.NextKeyMarker, lu.NextUploadIdMarker
 	}

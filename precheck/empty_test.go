@@ -91,3 +91,27 @@ func TestEmptyFirstAbortsUploads(t *testing.T) {
 	assert.Equal(t, []int{204}, abortStatus, "the upload was aborted")
 	assert.Equal(t, []string{"ListObjectVersions", "DeleteObjects", "ListMultipartUploads", "AbortMultipartUpload", "DeleteBucket"}, ops(inj))
 }
+
+// When the uploads cannot be listed or aborted (no permission, not
+// implemented, or the in-process server's 404 for "none"), S3 decides:
+// DeleteBucket is sent.
+func TestEmptyFirstUploadsUnreadableLetsS3Decide(t *testing.T) {
+	for _, give := range []s3stub.Answer{s3stub.Error(404, "NoSuchUpload"), s3stub.Error(403, "AccessDenied"), s3stub.Error(501, "NotImplemented")} {
+		t.Run(give.Code, func(t *testing.T) {
+			stub := s3stub.NewFunc(func(_ int, r *http.Request) s3stub.Answer {
+				q := r.URL.Query()
+				switch {
+				case q.Has("versions"):
+					return s3stub.Answer{Body: `<ListVersionsResult></ListVersionsResult>`}
+				case q.Has("uploads"):
+					return give
+				}
+				return s3stub.Answer{Status: 204}
+			})
+			c := stub.Client(precheck.Enable(func(o *precheck.Options) { o.EmptyFirst = true }))
+			_, err := c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String("b")})
+			require.NoError(t, err)
+			assert.Equal(t, "DeleteBucket", opOf(stub.Requests()[stub.Count()-1]))
+		})
+	}
+}

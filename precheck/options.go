@@ -51,9 +51,10 @@ type Options struct {
 	// EmptyFirst (opt-in) deletes every version and delete marker of the
 	// bucket (every object, where the store answers ListObjectVersions with
 	// 501), in batches of up to 1000, then aborts every incomplete multipart
-	// upload (they keep DeleteBucket failing on AWS and are billed), before
-	// DeleteBucket. It destroys data: never the default. It stops at the
-	// first version that Object Lock keeps.
+	// upload (they keep DeleteBucket failing on AWS and are billed; when
+	// they cannot be listed or aborted, DeleteBucket is sent and S3
+	// decides), before DeleteBucket. It destroys data: never the default.
+	// It stops at the first version that Object Lock keeps.
 	EmptyFirst bool
 	// UnversionedDelete (opt-in): refuse DeleteObject without VersionId on a
 	// versioning-enabled bucket, where it would only add a delete marker.
