@@ -21,5 +21,6 @@
 //     server stores and serves in front of gofakes3 (policy, tagging, ...);
 //   - store.go and storelist.go: the server's buckets and objects, versioned
 //     exactly as S3 versions them;
-//   - memnet.go: the in-memory network of [WithInMemoryNetwork].
+//   - memnet.go: the in-memory network of [WithInMemoryNetwork];
+//   - real.go: the real server, versitygw, for a test: [NewRealServer].
 package conflicttest

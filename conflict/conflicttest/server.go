@@ -144,5 +144,5 @@ func (s *Server) Close() {
 // Client returns an S3 client for the server: path style, the server's
 // Config, then optFns (retry.OnConflict(), precheck.Enable(), ...).
 func (s *Server) Client(optFns ...func(*s3.Options)) *s3.Client {
-	return s3.NewFromConfig(s.Config, append([]func(*s3.Options){func(o *s3.Options) { o.UsePathStyle = true }}, optFns...)...)
+	return s3.NewFromConfig(s.Config, append([]func(*s3.Options){pathStyle}, optFns...)...)
 }

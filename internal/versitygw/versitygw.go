@@ -127,6 +127,12 @@ func Start() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	started := false
+	defer func() {
+		if !started {
+			_ = os.RemoveAll(dir) // Stop removes it once the server runs
+		}
+	}()
 	for _, d := range []string{"iam", "versions", "data"} {
 		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
 			return nil, err
@@ -165,6 +171,7 @@ func Start() (*Server, error) {
 		return nil, fmt.Errorf("versitygw: starting %s: %w", bin, err)
 	}
 	go func() { _ = s.cmd.Wait(); logf.Close(); close(s.exited) }()
+	started = true
 	if err := s.waitHealthy(30 * time.Second); err != nil {
 		s.Stop()
 		return nil, err
@@ -261,7 +268,29 @@ var startErr error
 func Need(t testing.TB, s *Server) {
 	t.Helper()
 	if s == nil {
-		t.Skipf("versitygw %s is not available (%v); the tests build it with `go install %s@%s` "+
-			"through the Go module proxy, or set S3CONFLICT_VERSITYGW to a versitygw binary", Version, startErr, module, Version)
+		unavailable(t, startErr)
 	}
+}
+
+// StartFor starts a server for one test and stops it when the test ends.
+// When the server cannot be had, the test is skipped — except under CI (CI
+// set), where it fails.
+func StartFor(t testing.TB) *Server {
+	t.Helper()
+	s, err := Start()
+	if err != nil {
+		unavailable(t, err)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// unavailable skips t, or fails it under CI, saying how to get a server.
+func unavailable(t testing.TB, err error) {
+	t.Helper()
+	const how = "the tests build it with `go install %s@%s` through the Go module proxy, or set S3CONFLICT_VERSITYGW to a versitygw binary"
+	if os.Getenv("CI") != "" {
+		t.Fatalf("versitygw %s is required under CI: %v; "+how, Version, err, module, Version)
+	}
+	t.Skipf("versitygw %s is not available (%v); "+how, Version, err, module, Version)
 }
