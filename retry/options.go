@@ -15,8 +15,8 @@ import (
 // lockstep, and come back soon after the storm ends.
 const (
 	// DefaultMaxAttempts caps the requests one call sends (first included).
-	// The default backoff needs about 11 requests to cover a 10-second storm;
-	// 20 covers storms of about 20 seconds.
+	// The default backoff needs about 11 requests to cover a 10-second storm
+	// and 13 for 20 seconds; DefaultMaxElapsed ends a call first (about 15).
 	DefaultMaxAttempts = 20
 	// DefaultMaxElapsed caps the time one call spends retrying: longer than
 	// the usual configuration-write race (seconds), short enough that a
@@ -83,8 +83,8 @@ type Options struct {
 	Disabled bool
 
 	// Backoff makes the backoff for one operation call. nil: DefaultBackoff
-	// (exponential from 300 ms, ×1.6, ±45% jitter, at most 1.4 s before
-	// jitter). The loop's own caps hold whatever the backoff returns.
+	// (350 ms ± 40% plus 0.28 × the time already waited, at most 10 s per
+	// delay). The loop's own caps hold whatever the backoff returns.
 	Backoff func() backoff.BackOff
 
 	// MaxAttempts caps the requests one call sends, the first included.
