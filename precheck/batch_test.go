@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3conflict/s3conflict/internal/s3stub"
+	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/precheck"
 	"github.com/s3conflict/s3conflict/retry"
 )
@@ -66,4 +67,33 @@ func TestLockedVersionBatchDecidesOnce(t *testing.T) {
 	}
 	require.Len(t, bodies, 2, "sent twice: OperationAborted, then done")
 	assert.Equal(t, bodies[0], bodies[1], "the second pass sends the first pass's request")
+}
+
+// Locked keys are left out of the request and reported as S3 reports them;
+// the rest are deleted.
+func TestLockedVersionBatch(t *testing.T) {
+	p := plain(t)
+	name := s3test.NewBucket(t, p, true)
+	held := s3test.Put(t, p, name, "held", "data")
+	s3test.LegalHold(t, p, name, "held", held.VersionId)
+	free := s3test.Put(t, p, name, "free", "data")
+	c, _ := counted(t, precheck.Enable(func(o *precheck.Options) { o.LockedVersionBatch = precheck.On }))
+	in := &s3.DeleteObjectsInput{Bucket: &name, Delete: &types.Delete{Objects: []types.ObjectIdentifier{
+		{Key: aws.String("held"), VersionId: held.VersionId}, {Key: aws.String("free"), VersionId: free.VersionId}}}}
+	out, err := c.DeleteObjects(ctx, in)
+	require.NoError(t, err)
+	require.Len(t, out.Deleted, 1)
+	assert.Equal(t, "free", aws.ToString(out.Deleted[0].Key))
+	require.Len(t, out.Errors, 1)
+	assert.Equal(t, "held", aws.ToString(out.Errors[0].Key))
+	assert.Len(t, in.Delete.Objects, 2, "the caller's input is untouched")
+	_, err = p.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &name, Key: aws.String("held"), VersionId: held.VersionId})
+	assert.NoError(t, err)
+
+	// The refused key reads as S3's own answer for it.
+	own, err := p.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: &name, Delete: &types.Delete{Objects: []types.ObjectIdentifier{
+		{Key: aws.String("held"), VersionId: held.VersionId}}}})
+	require.NoError(t, err)
+	require.Len(t, own.Errors, 1)
+	assert.Equal(t, aws.ToString(own.Errors[0].Code), aws.ToString(out.Errors[0].Code), "S3 says AccessDenied")
 }

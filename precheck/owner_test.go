@@ -3,8 +3,10 @@ package precheck_test
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsretry "github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -100,4 +102,24 @@ func TestCreateBucketOwnedProvenByListing(t *testing.T) {
 		assert.Equal(t, conflict.AlreadyOwned, res.Accepted)
 		assert.Equal(t, want, ops(inj), "call %d", i+1)
 	}
+}
+
+// A lost answer to the ownership listing is resent by the SDK (the checks'
+// own client keeps the user's retryer): the proof still holds and
+// CreateBucket is not sent.
+func TestCreateBucketOwnershipListingLost(t *testing.T) {
+	name := s3test.NewBucket(t, plain(t), false)
+	inj := conflicttest.NewInjector(1, conflicttest.Fault{Operation: "ListBuckets", LoseResponse: true, Times: 1})
+	noWait := func(o *s3.Options) {
+		o.HTTPClient = inj.Client(o.HTTPClient)
+		o.Retryer = awsretry.NewStandard(func(so *awsretry.StandardOptions) {
+			so.Backoff = awsretry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+		})
+	}
+	c := vgw.Client(versitygw.Root, noWait, retry.OnConflict(), precheck.Enable())
+	out, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &name})
+	require.NoError(t, err)
+	res, _ := retry.ResultOf(out.ResultMetadata)
+	assert.Equal(t, conflict.AlreadyOwned, res.Accepted)
+	assert.Equal(t, []string{"HeadBucket", "ListBuckets", "ListBuckets"}, ops(inj))
 }

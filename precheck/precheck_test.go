@@ -228,33 +228,6 @@ func TestLockedVersionOnPlainBucketIsFreeWhenWarm(t *testing.T) {
 	assert.Equal(t, []string{"DeleteObject"}, ops(inj))
 }
 
-func TestLockedVersionBatch(t *testing.T) {
-	p := plain(t)
-	name := s3test.NewBucket(t, p, true)
-	held := s3test.Put(t, p, name, "held", "data")
-	s3test.LegalHold(t, p, name, "held", held.VersionId)
-	free := s3test.Put(t, p, name, "free", "data")
-	c, _ := counted(t, precheck.Enable(func(o *precheck.Options) { o.LockedVersionBatch = precheck.On }))
-	in := &s3.DeleteObjectsInput{Bucket: &name, Delete: &types.Delete{Objects: []types.ObjectIdentifier{
-		{Key: aws.String("held"), VersionId: held.VersionId}, {Key: aws.String("free"), VersionId: free.VersionId}}}}
-	out, err := c.DeleteObjects(ctx, in)
-	require.NoError(t, err)
-	require.Len(t, out.Deleted, 1)
-	assert.Equal(t, "free", aws.ToString(out.Deleted[0].Key))
-	require.Len(t, out.Errors, 1)
-	assert.Equal(t, "held", aws.ToString(out.Errors[0].Key))
-	assert.Len(t, in.Delete.Objects, 2, "the caller's input is untouched")
-	_, err = p.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &name, Key: aws.String("held"), VersionId: held.VersionId})
-	assert.NoError(t, err)
-
-	// The refused key reads as S3's own answer for it.
-	own, err := p.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: &name, Delete: &types.Delete{Objects: []types.ObjectIdentifier{
-		{Key: aws.String("held"), VersionId: held.VersionId}}}})
-	require.NoError(t, err)
-	require.Len(t, own.Errors, 1)
-	assert.Equal(t, aws.ToString(own.Errors[0].Code), aws.ToString(out.Errors[0].Code), "S3 says AccessDenied")
-}
-
 func TestUnversionedDelete(t *testing.T) {
 	p := plain(t)
 	versioned := s3test.NewBucket(t, p, false)
