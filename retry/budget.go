@@ -83,3 +83,13 @@ func (b *Budget) reserve() (wait time.Duration, ok bool) {
 	}
 	return wait, true
 }
+
+// refund returns a token that reserve gave for a retry that was not sent.
+func (b *Budget) refund() {
+	if b == nil || b.rate < 0 {
+		return
+	}
+	b.mu.Lock()
+	b.tokens++
+	b.mu.Unlock()
+}

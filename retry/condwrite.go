@@ -1,103 +1,197 @@
 package retry
 
 import (
-	"context"
+	"crypto/md5"
 	"crypto/rand"
 	"encoding/hex"
 	"maps"
+	"strconv"
+	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awsretry "github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/smithy-go/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
 // TokenMetadataKey is the user-metadata key (x-amz-meta-s3conflict-token)
-// that carries the unique token of a conditional PutObject.
+// that carries the unique token of a conditional write: a PutObject with
+// IfMatch or IfNoneMatch, and a CopyObject with those conditions and
+// MetadataDirective REPLACE (with COPY, S3 takes the copy's metadata from
+// the source and ignores the request's, so there is no token).
 //
-// Why: when the response of a conditional write is lost, the SDK sends it
-// again and the resend is answered 412 — by our own first write. Comparing
-// content cannot tell (two writers of identical bytes would both "win"); a
-// token unique to the call can. On such a 412 the loop reads the object
-// (one HeadObject; on a versioned bucket also ListObjectVersions and one
-// HeadObject per older version, at most 20) and reports success when our
-// token is there, ErrAmbiguousWrite when it cannot prove either way. A 412
-// to the first send costs nothing extra. Options.NoWriteToken turns this
-// off (and stores nothing extra).
+// Why: when the response of a conditional write is lost, the write is sent
+// again (by the SDK's retryer, or by this loop after a 409) and the resend
+// is answered 412 — by our own first write. Comparing content cannot tell
+// (two writers of identical bytes would both "win"); a token unique to the
+// call can. When a call has sent its write more than once in all (every
+// pass of the loop and every resend of the SDK counted), a 412 makes the
+// loop read the object (one HeadObject; on a versioned bucket also
+// ListObjectVersions and one HeadObject per older version, at most 20) and
+// report success when our token is there, ErrAmbiguousWrite when it cannot
+// prove either way. A 412 to a call's only send costs nothing extra.
+// CompleteMultipartUpload carries no token (its metadata was set when the
+// upload was created): it is proven when the object's ETag is the
+// multipart ETag of the call's parts.
+//
+// The token adds 48 bytes of user metadata (16 for the key, 32 for the
+// value). S3 limits a request's user-defined metadata to 2 KB, counted as
+// the sum of the UTF-8 bytes of every key and value; when the caller's
+// metadata leaves less room than that, the write is sent without a token
+// (and a 412 after a resend is then reported as ambiguous).
+// Options.NoWriteToken turns the token off (and stores nothing extra).
 const TokenMetadataKey = "s3conflict-token"
 
-// maxVersionsChecked bounds the versions read to find our token.
-const maxVersionsChecked = 20
+// tokenLen is the length of a token: 16 random bytes in hex.
+const tokenLen = 32
 
-// withToken returns a copy of a conditional PutObject input with a fresh
-// token in its metadata, and the token.
-func withToken(in *s3.PutObjectInput) (*s3.PutObjectInput, string) {
-	var b [16]byte
+// write is a conditional write in flight (PutObject, CopyObject or
+// CompleteMultipartUpload with IfMatch or IfNoneMatch): what can prove,
+// after a 412, that an earlier send of the same call landed.
+type write struct {
+	// head reads the object the write makes.
+	head s3.HeadObjectInput
+	// tokens are the call's token and, inside Do, those of the same write's
+	// earlier failed calls; empty when none could be set.
+	tokens []string
+	// etag is, for CompleteMultipartUpload, the multipart ETag of the
+	// call's parts (unquoted); empty when unknown.
+	etag string
+	// sends counts every send of the call: all passes, the SDK's resends
+	// included.
+	sends int
+	// output makes the operation's output from the object that proved the
+	// write ours.
+	output func(*s3.HeadObjectOutput) any
+}
+
+// conditional returns the write that params make when they are a
+// conditional write, and the params to send: a copy carrying the token when
+// one is set (the caller's input is never changed). For any other input it
+// returns nil and params unchanged, without allocating.
+func conditional(params any, noToken bool) (*write, any) {
+	switch in := params.(type) {
+	case *s3.PutObjectInput:
+		if in.IfMatch == nil && in.IfNoneMatch == nil {
+			return nil, params
+		}
+		w := &write{head: s3.HeadObjectInput{Bucket: in.Bucket, Key: in.Key, ExpectedBucketOwner: in.ExpectedBucketOwner,
+			SSECustomerAlgorithm: in.SSECustomerAlgorithm, SSECustomerKey: in.SSECustomerKey,
+			SSECustomerKeyMD5: in.SSECustomerKeyMD5}, output: putOutput}
+		if md, ok := w.token(in.Metadata, noToken); ok {
+			cp := *in
+			cp.Metadata = md
+			params = &cp
+		}
+		return w, params
+	case *s3.CopyObjectInput:
+		if in.IfMatch == nil && in.IfNoneMatch == nil {
+			return nil, params
+		}
+		w := &write{head: s3.HeadObjectInput{Bucket: in.Bucket, Key: in.Key, ExpectedBucketOwner: in.ExpectedBucketOwner,
+			SSECustomerAlgorithm: in.SSECustomerAlgorithm, SSECustomerKey: in.SSECustomerKey,
+			SSECustomerKeyMD5: in.SSECustomerKeyMD5}, output: copyOutput}
+		if in.MetadataDirective == types.MetadataDirectiveReplace {
+			if md, ok := w.token(in.Metadata, noToken); ok {
+				cp := *in
+				cp.Metadata = md
+				params = &cp
+			}
+		}
+		return w, params
+	case *s3.CompleteMultipartUploadInput:
+		if in.IfMatch == nil && in.IfNoneMatch == nil {
+			return nil, params
+		}
+		return &write{head: s3.HeadObjectInput{Bucket: in.Bucket, Key: in.Key, ExpectedBucketOwner: in.ExpectedBucketOwner,
+			SSECustomerAlgorithm: in.SSECustomerAlgorithm, SSECustomerKey: in.SSECustomerKey,
+			SSECustomerKeyMD5: in.SSECustomerKeyMD5}, etag: multipartETag(in.MultipartUpload), output: completeOutput}, params
+	}
+	return nil, params
+}
+
+// token returns a copy of md with a fresh token, and records the token;
+// ok is false when tokens are off or the token would not fit S3's limit.
+func (w *write) token(md map[string]string, off bool) (_ map[string]string, ok bool) {
+	if off || userMetadataSize(md)+len(TokenMetadataKey)+tokenLen > metadataLimit {
+		return nil, false
+	}
+	var b [tokenLen / 2]byte
 	_, _ = rand.Read(b[:])
 	token := hex.EncodeToString(b[:])
-	cp := *in // never change the caller's input
-	cp.Metadata = maps.Clone(in.Metadata)
-	if cp.Metadata == nil {
-		cp.Metadata = make(map[string]string, 1)
+	cp := maps.Clone(md)
+	if cp == nil {
+		cp = make(map[string]string, 1)
 	}
-	cp.Metadata[TokenMetadataKey] = token
-	return &cp, token
+	cp[TokenMetadataKey] = token
+	w.tokens = append(w.tokens, token)
+	return cp, true
 }
 
-// sdkAttempts is the number of times the SDK's own retryer sent the request
-// whose metadata is md (1 when unknown).
-func sdkAttempts(md middleware.Metadata) int {
-	if r, ok := awsretry.GetAttemptResults(md); ok && len(r.Results) > 0 {
-		return len(r.Results)
+// userMetadataSize is the size S3 counts against its 2 KB limit: the UTF-8
+// bytes of every key and value.
+func userMetadataSize(md map[string]string) int {
+	n := 0
+	for k, v := range md {
+		n += len(k) + len(v)
 	}
-	return 1
+	return n
 }
 
-// proveWrite looks for token on the object in (a 412 after a resend). It
-// returns the output of our write when the token is found, or nil.
-func proveWrite(ctx context.Context, c *s3.Client, in *s3.PutObjectInput, token string) *s3.PutObjectOutput {
-	head := func(versionID *string) *s3.HeadObjectOutput {
-		h, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: in.Bucket, Key: in.Key, VersionId: versionID,
-			ExpectedBucketOwner: in.ExpectedBucketOwner, SSECustomerAlgorithm: in.SSECustomerAlgorithm,
-			SSECustomerKey: in.SSECustomerKey, SSECustomerKeyMD5: in.SSECustomerKeyMD5})
-		if err != nil {
-			return nil
+// multipartETag is the ETag S3 gives an object completed from parts: the
+// MD5 of the parts' binary MD5s, then "-" and the number of parts. It is
+// empty when a part's ETag is not an MD5 (SSE-KMS, SSE-C), so unprovable.
+func multipartETag(mu *types.CompletedMultipartUpload) string {
+	if mu == nil || len(mu.Parts) == 0 {
+		return ""
+	}
+	h := md5.New()
+	for _, p := range mu.Parts {
+		if p.ETag == nil {
+			return ""
 		}
-		return h
-	}
-	ours := func(h *s3.HeadObjectOutput) *s3.PutObjectOutput {
-		if h == nil || h.Metadata[TokenMetadataKey] != token {
-			return nil
+		sum, err := hex.DecodeString(strings.Trim(*p.ETag, `"`))
+		if err != nil || len(sum) != md5.Size {
+			return ""
 		}
-		return &s3.PutObjectOutput{ETag: h.ETag, VersionId: h.VersionId, ChecksumCRC32: h.ChecksumCRC32,
-			ChecksumCRC32C: h.ChecksumCRC32C, ChecksumSHA1: h.ChecksumSHA1, ChecksumSHA256: h.ChecksumSHA256,
-			ServerSideEncryption: h.ServerSideEncryption, SSEKMSKeyId: h.SSEKMSKeyId, Expiration: h.Expiration}
+		h.Write(sum)
 	}
-	cur := head(nil)
-	if out := ours(cur); out != nil {
-		return out
+	return hex.EncodeToString(h.Sum(nil)) + "-" + strconv.Itoa(len(mu.Parts))
+}
+
+// proves reports whether the object h was made by this call.
+func (w *write) proves(h *s3.HeadObjectOutput) bool {
+	if h == nil {
+		return false
 	}
-	// Our write may have landed and been replaced since: on a versioned
-	// bucket, look for it among the key's versions.
-	if cur == nil || cur.VersionId == nil || *cur.VersionId == "null" {
-		return nil
+	if w.etag != "" && h.ETag != nil && strings.Trim(*h.ETag, `"`) == w.etag {
+		return true
 	}
-	lv, err := c.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: in.Bucket, Prefix: in.Key,
-		MaxKeys: aws.Int32(maxVersionsChecked + 1), ExpectedBucketOwner: in.ExpectedBucketOwner})
-	if err != nil {
-		return nil
+	got, ok := h.Metadata[TokenMetadataKey]
+	if !ok {
+		return false
 	}
-	checked := 0
-	for _, v := range lv.Versions {
-		if aws.ToString(v.Key) != aws.ToString(in.Key) || aws.ToString(v.VersionId) == aws.ToString(cur.VersionId) {
-			continue
-		}
-		if checked++; checked > maxVersionsChecked {
-			break
-		}
-		if out := ours(head(v.VersionId)); out != nil {
-			return out
+	for _, t := range w.tokens {
+		if t == got {
+			return true
 		}
 	}
-	return nil
+	return false
+}
+
+func putOutput(h *s3.HeadObjectOutput) any {
+	return &s3.PutObjectOutput{ETag: h.ETag, VersionId: h.VersionId, ChecksumCRC32: h.ChecksumCRC32,
+		ChecksumCRC32C: h.ChecksumCRC32C, ChecksumSHA1: h.ChecksumSHA1, ChecksumSHA256: h.ChecksumSHA256,
+		ServerSideEncryption: h.ServerSideEncryption, SSEKMSKeyId: h.SSEKMSKeyId, Expiration: h.Expiration}
+}
+
+func copyOutput(h *s3.HeadObjectOutput) any {
+	return &s3.CopyObjectOutput{CopyObjectResult: &types.CopyObjectResult{ETag: h.ETag, LastModified: h.LastModified,
+		ChecksumCRC32: h.ChecksumCRC32, ChecksumCRC32C: h.ChecksumCRC32C, ChecksumSHA1: h.ChecksumSHA1,
+		ChecksumSHA256: h.ChecksumSHA256}, VersionId: h.VersionId, ServerSideEncryption: h.ServerSideEncryption,
+		SSEKMSKeyId: h.SSEKMSKeyId, Expiration: h.Expiration}
+}
+
+func completeOutput(h *s3.HeadObjectOutput) any {
+	return &s3.CompleteMultipartUploadOutput{ETag: h.ETag, VersionId: h.VersionId, ChecksumCRC32: h.ChecksumCRC32,
+		ChecksumCRC32C: h.ChecksumCRC32C, ChecksumSHA1: h.ChecksumSHA1, ChecksumSHA256: h.ChecksumSHA256,
+		ServerSideEncryption: h.ServerSideEncryption, SSEKMSKeyId: h.SSEKMSKeyId, Expiration: h.Expiration}
 }

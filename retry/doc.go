@@ -78,13 +78,30 @@
 // # What happened
 //
 // With [Options.Logger] set, every decision is logged once (a retry at
-// Debug, give-up, accept and rename at Info) with operation, bucket, key,
-// code, kind, attempt, delay, request id and host id; without a logger
-// nothing is logged. [Options.OnEvent] receives the same facts as an
-// [Event]. When the client has the SDK's tracing provider configured, each
-// decision is also an event on the operation's span; with its meter
-// provider, each is counted as [DecisionsMetric] with the properties
-// action, kind, operation and code. After a success that
-// needed the loop, [ResultOf] reads the attempts from the output's
-// ResultMetadata.
+// Debug; accept, rename and a success after retries at Info; a give-up at
+// Warn) with call id, operation, bucket, key, code, kind, attempt, delay,
+// time waited so far, request id and host id; without a logger nothing is
+// logged. [Options.OnEvent] receives the same facts as an [Event]. Every
+// call that meets a conflict ends with exactly one final record: [Resolved]
+// ("resolved after N attempts, waited X"), [Accept] or [Stop] (a give-up,
+// the context's end included); all records of one call carry the same
+// [Event.CallID], made at its first conflict, so that the interleaved
+// retries of concurrent calls can be told apart. When the client has the
+// SDK's tracing provider configured, each decision is also an event on the
+// operation's span; with its meter provider, each is counted as
+// [DecisionsMetric] with the properties action, kind, operation and code.
+// After a success that needed the loop, [ResultOf] reads the attempts and
+// the call id from the output's ResultMetadata.
+//
+// # Context
+//
+// A wait ends as soon as the context ends. A wait that would end after the
+// context's deadline is not started: the call stops at once with a
+// *conflict.Error whose Reason is context.DeadlineExceeded, so that
+// errors.Is holds for both the deadline and the conflict's kind.
+//
+// # Inside Do
+//
+// [Do] and the client's loop never both resend one request: calls made
+// with Do's context are sent once by the client's loop, and Do decides.
 package retry

@@ -46,15 +46,16 @@ func ExampleOnConflict_nameTaken() {
 }
 
 // Policies change a decision for one operation and code: here
-// OperationAborted on DeleteBucket (a name release that can take minutes)
-// stops at once instead of being retried.
+// OperationAborted on CreateBucket right after a DeleteBucket of the same
+// name (a name release that can take minutes) stops at once instead of
+// being retried.
 func ExampleOptions_policies() {
 	client := s3stub.New(s3stub.Error(409, "OperationAborted")).Client(retry.OnConflict(func(o *retry.Options) {
-		o.Policies = []retry.Policy{{Kind: conflict.Transient, Operation: "DeleteBucket", Action: retry.Stop}}
+		o.Policies = []retry.Policy{{Kind: conflict.Transient, Operation: "CreateBucket", Code: "OperationAborted", Action: retry.Stop}}
 	}))
-	_, err := client.DeleteBucket(context.Background(), &s3.DeleteBucketInput{Bucket: aws.String("old")})
+	_, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("reused")})
 	fmt.Println(err)
-	// Output: operation error S3: DeleteBucket, delete bucket old: transient (OperationAborted, 409)
+	// Output: operation error S3: CreateBucket, create bucket reused: transient (OperationAborted, 409)
 }
 
 // Do repeats a whole sequence of calls while it ends in a conflict.

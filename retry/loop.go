@@ -18,6 +18,7 @@ type loop struct {
 	opts       Options
 	classifier conflict.Classifier
 	budget     *Budget
+	emitter    emitter
 }
 
 func newLoop(optFns []func(*Options), defaultBudget bool) *loop {
@@ -34,60 +35,29 @@ func newLoop(optFns []func(*Options), defaultBudget bool) *loop {
 	if o.Sleep == nil {
 		o.Sleep = sleep
 	}
-	l := &loop{opts: o, classifier: conflict.NewClassifier(o.Rules...), budget: o.Budget}
+	l := &loop{opts: o, classifier: conflict.NewClassifier(o.Rules...), budget: o.Budget,
+		emitter: emitter{logger: o.Logger, onEvent: o.OnEvent}}
 	if l.budget == nil && defaultBudget {
 		l.budget = NewBudget(0, 0, 0)
 	}
 	return l
 }
 
-// target is what the loop knows of one call.
-type target struct {
-	op                    string
-	bucket, key, uploadID string
-	// rewind prepares a resend; nil when there is nothing to rewind.
-	rewind func() error
-	// rewindable is false for a body that cannot seek.
-	rewindable bool
-	// canAccept reports whether Accept can produce a result.
-	canAccept bool
-	// rename switches the request to a new bucket name; nil: no renaming.
-	rename func(name string)
-	// describe fills bucket and key lazily, on the first conflict.
-	describe func(t *target)
-	// accepted is set by run to the kind it accepted as success.
-	accepted conflict.Kind
-	// count, when set, counts a decision on the client's meter.
-	count func(context.Context, Event)
-	// resolve tells, for a PreconditionFailed answer, whether it was our
-	// own earlier send; nil: it is a lost race.
-	resolve func(ctx context.Context) resolution
-}
-
-// resolution is what a 412 to a conditional write turned out to be.
-type resolution uint8
-
-const (
-	lostRace  resolution = iota // another writer won
-	ours                        // our own earlier send landed: success
-	ambiguous                   // cannot be proven either way
-)
-
-// emit reports a decision: log, hook, span, and the client's meter.
+// emit reports a decision of the call t.
 func (l *loop) emit(ctx context.Context, t *target, e Event) {
-	l.opts.emit(ctx, e)
-	if t.count != nil {
-		t.count(ctx, e)
-	}
+	e.CallID = t.id
+	l.emitter.emit(ctx, e, t.meter)
 }
 
 // run takes over after the first attempt, which started at start and
 // failed with err, and sends attempt again until it succeeds, fails with
 // something that is not a conflict, or a decision ends the call. accepted is
-// true when a conflict answer was accepted as success.
+// true when a conflict answer was accepted as success. Every call that gets
+// here ends with one final event: Resolved, Accept or Stop.
 func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, attempt func(context.Context) error) (accepted bool, _ error) {
 	o := &l.opts
 	var bo backoff.BackOff
+	var last Event // the last conflict's decision, for the final event
 	renames := 0
 	for n := 1; ; n++ {
 		if n > 1 {
@@ -97,6 +67,11 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 				}
 			}
 			if err = attempt(ctx); err == nil {
+				e := last
+				e.Action, e.Attempt, e.Delay, e.BudgetWait, e.NewBucket, e.Err = Resolved, n, 0, 0, "", nil
+				e.Bucket = t.bucket
+				e.Waited, e.Elapsed = t.waited, o.Now().Sub(start)
+				l.emit(ctx, t, e)
 				return false, nil
 			}
 		}
@@ -105,25 +80,25 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 			op = conflict.OperationOf(err)
 		}
 		kind := l.classifier.ClassifyOperation(op, err)
-		if kind == conflict.None {
+		if kind == conflict.None && n == 1 {
 			return false, err // not a conflict: not ours to judge
 		}
-		if t.describe != nil {
-			t.describe(t)
-			t.describe = nil
+		if t.id == "" {
+			t.id = newCallID()
+			if t.describe != nil {
+				t.describe(t)
+			}
 		}
-		code := s3err.Code(err)
-		resolved := lostRace
-		if kind == conflict.PreconditionFailed && t.resolve != nil {
-			resolved = t.resolve(ctx)
-		}
-		s := o.decide(kind, op, code)
 		elapsed := o.Now().Sub(start)
 		ev := func(a Action) Event {
 			ce := conflict.NewError(kind, op, t.bucket, t.key, err)
 			return Event{Action: a, Operation: op, Bucket: t.bucket, Key: t.key, Code: ce.Code,
-				StatusCode: ce.StatusCode, Kind: kind, Attempt: n, Elapsed: elapsed,
+				StatusCode: ce.StatusCode, Kind: kind, Attempt: n, Waited: t.waited, Elapsed: elapsed,
 				RequestID: ce.RequestID, HostID: ce.HostID, Err: err}
+		}
+		if kind == conflict.None { // after a resend: the call ends with a record, the error as it is
+			l.emit(ctx, t, ev(Stop))
+			return false, err
 		}
 		stop := func(reason error) error {
 			ce := conflict.NewError(kind, op, t.bucket, t.key, err)
@@ -139,6 +114,10 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 			l.emit(ctx, t, e)
 			return ce
 		}
+		resolved := lostRace
+		if kind == conflict.PreconditionFailed && t.resolve != nil {
+			resolved = t.resolve(ctx)
+		}
 		switch resolved {
 		case ours:
 			l.emit(ctx, t, ev(Accept))
@@ -147,6 +126,8 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 		case ambiguous:
 			return false, stop(ErrAmbiguousWrite)
 		}
+		s := o.decide(kind, op, s3err.Code(err))
+		last = ev(Retry)
 		switch s.action {
 		case Accept:
 			if !t.canAccept {
@@ -189,22 +170,36 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 			if s.maxElapsed > 0 && elapsed+d > s.maxElapsed {
 				return false, stop(ErrMaxElapsed)
 			}
+			if outlasts(ctx, d) {
+				return false, stop(context.DeadlineExceeded)
+			}
 			bw, ok := l.budget.reserve()
 			if !ok {
 				return false, stop(ErrBudgetExhausted)
+			}
+			if bw > 0 && outlasts(ctx, d+bw) {
+				l.budget.refund()
+				return false, stop(context.DeadlineExceeded)
 			}
 			e := ev(Retry)
 			e.Delay, e.BudgetWait = d+bw, bw
 			l.emit(ctx, t, e)
 			if werr := o.Sleep(ctx, d+bw); werr != nil {
-				ce := conflict.NewError(kind, op, t.bucket, t.key, err)
-				ce.Attempts, ce.Elapsed = n, o.Now().Sub(start)
-				return false, fmt.Errorf("%w while waiting to retry: %w", werr, ce)
+				elapsed = o.Now().Sub(start)
+				return false, stop(werr)
 			}
+			t.waited += d + bw
 		default:
 			return false, stop(nil)
 		}
 	}
+}
+
+// outlasts reports whether a wait of d would end after ctx's deadline: such
+// a wait is never started.
+func outlasts(ctx context.Context, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return ok && time.Until(dl) < d
 }
 
 // sleep waits for d or until ctx ends.

@@ -4,11 +4,9 @@ import (
 	"context"
 	"io"
 	"reflect"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/smithy-go/metrics"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/s3conflict/s3conflict/conflict"
@@ -26,7 +24,7 @@ import (
 func OnConflict(optFns ...func(*Options)) func(*s3.Options) {
 	l := newLoop(optFns, true)
 	return func(o *s3.Options) {
-		m := &middlewareImpl{l: l, opts: o}
+		m := &middlewareImpl{l: l, opts: o, meter: meter{opts: o}}
 		o.APIOptions = append(o.APIOptions, m.register)
 	}
 }
@@ -49,41 +47,9 @@ type middlewareImpl struct {
 	// opts are the options the middleware was registered with, finished by
 	// the time a conflict happens: the meter provider comes from them, and
 	// the client that proves a conditional write (stackid.Inner).
-	opts    *s3.Options
-	once    sync.Once
-	counter metrics.Int64Counter
-	inner   stackid.Inner
-}
-
-// DecisionsMetric is the counter, on the client's MeterProvider, of the
-// decisions the loop made, with the properties action, kind, operation and
-// code.
-const DecisionsMetric = "s3conflict.decisions"
-
-// count adds a decision to the client's meter when it has one.
-func (m *middlewareImpl) count(ctx context.Context, e Event) {
-	m.once.Do(func() {
-		if m.opts.MeterProvider == nil {
-			return
-		}
-		c, err := m.opts.MeterProvider.Meter("github.com/s3conflict/s3conflict/retry").Int64Counter(DecisionsMetric,
-			func(o *metrics.InstrumentOptions) {
-				o.UnitLabel = "{decision}"
-				o.Description = "S3 conflict decisions: retry, rename, accept, stop"
-			})
-		if err == nil {
-			m.counter = c
-		}
-	})
-	if m.counter == nil {
-		return
-	}
-	m.counter.Add(ctx, 1, func(o *metrics.RecordMetricOptions) {
-		o.Properties.Set("action", e.Action.String())
-		o.Properties.Set("kind", e.Kind.String())
-		o.Properties.Set("operation", e.Operation)
-		o.Properties.Set("code", e.Code)
-	})
+	opts  *s3.Options
+	meter meter
+	inner stackid.Inner
 }
 
 // ID returns the middleware's ID on the stack.
@@ -96,15 +62,8 @@ func (m *middlewareImpl) HandleInitialize(ctx context.Context, in middleware.Ini
 	if _, ok := in.Parameters.(*s3.CreateSessionInput); ok {
 		return next.HandleInitialize(ctx, in) // the SDK's own call for directory buckets
 	}
-	var cond *s3.PutObjectInput // a conditional PutObject
-	token := ""
-	if p, ok := in.Parameters.(*s3.PutObjectInput); ok && (p.IfNoneMatch != nil || p.IfMatch != nil) {
-		cond = p
-		if !m.l.opts.NoWriteToken {
-			cond, token = withToken(p)
-			in.Parameters = cond
-		}
-	}
+	w, params := conditional(in.Parameters, m.l.opts.NoWriteToken)
+	in.Parameters = params
 	// Remember where a seekable body starts before the SDK reads it.
 	body := bodyOf(in.Parameters)
 	var seeker io.Seeker
@@ -126,17 +85,27 @@ func (m *middlewareImpl) HandleInitialize(ctx context.Context, in middleware.Ini
 	if err == nil {
 		return out, md, nil
 	}
-	return m.slow(ctx, in, next, start, seeker, offset, rewindable, cond, token, out, md, err)
+	return m.slow(ctx, in, next, start, seeker, offset, rewindable, w, out, md, err)
 }
+
+// reader returns the client for this module's own reads (the proof of a
+// conditional write).
+func (m *middlewareImpl) reader() *s3.Client { return m.inner.Client(m.opts) }
 
 // slow is everything after a failed first attempt, kept out of the fast
 // path so that a call without conflicts costs no more than it must.
 func (m *middlewareImpl) slow(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler,
-	start time.Time, seeker io.Seeker, offset int64, rewindable bool, cond *s3.PutObjectInput, token string,
+	start time.Time, seeker io.Seeker, offset int64, rewindable bool, w *write,
 	out middleware.InitializeOutput, md middleware.Metadata, err error,
 ) (middleware.InitializeOutput, middleware.Metadata, error) {
 	op := middleware.GetOperationName(ctx)
-	t := &target{op: op, rewindable: rewindable, canAccept: emptyOutput(op) != nil, count: m.count}
+	if w != nil {
+		w.sends = sdkAttempts(md)
+	}
+	if dc := inDo(ctx); dc != nil {
+		return m.aside(ctx, dc, op, in, w, out, md, err)
+	}
+	t := &target{op: op, rewindable: rewindable, canAccept: emptyOutput(op) != nil, meter: &m.meter}
 	if seeker != nil {
 		t.rewind = func() error {
 			_, err := seeker.Seek(offset, io.SeekStart)
@@ -153,18 +122,11 @@ func (m *middlewareImpl) slow(ctx context.Context, in middleware.InitializeInput
 			renamed = name
 		}
 	}
-	var proven *s3.PutObjectOutput
-	if cond != nil {
-		t.resolve = func(ctx context.Context) resolution {
-			if sdkAttempts(md) < 2 {
-				return lostRace // answered at the first send: a clean lost race
-			}
-			if token != "" {
-				if proven = proveWrite(ctx, m.inner.Client(m.opts), cond, token); proven != nil {
-					return ours
-				}
-			}
-			return ambiguous
+	var proven any
+	if w != nil {
+		t.resolve = func(ctx context.Context) (r resolution) {
+			r, proven = w.resolve(ctx, m.reader)
+			return r
 		}
 	}
 	attempts := 1
@@ -172,12 +134,15 @@ func (m *middlewareImpl) slow(ctx context.Context, in middleware.InitializeInput
 		attempts++
 		var aerr error
 		out, md, aerr = next.HandleInitialize(ctx, in)
+		if w != nil {
+			w.sends += sdkAttempts(md)
+		}
 		return aerr
 	})
 	if err != nil {
 		return out, md, err
 	}
-	res := Result{Attempts: attempts, FinalBucket: renamed}
+	res := Result{Attempts: attempts, FinalBucket: renamed, CallID: t.id}
 	if accepted {
 		out.Result = emptyOutput(op)
 		res.Accepted = t.accepted
@@ -189,16 +154,52 @@ func (m *middlewareImpl) slow(ctx context.Context, in middleware.InitializeInput
 	return out, md, nil
 }
 
+// aside is the middleware inside Do: Do decides, so nothing is resent and
+// nothing is emitted here. Only a 412 to a conditional write is resolved,
+// counting the sends of the same write in Do's earlier passes: proven, it
+// is the write's success; unproven after more than one send, a
+// *conflict.Error with ErrAmbiguousWrite.
+func (m *middlewareImpl) aside(ctx context.Context, dc *doCall, op string, in middleware.InitializeInput, w *write,
+	out middleware.InitializeOutput, md middleware.Metadata, err error,
+) (middleware.InitializeOutput, middleware.Metadata, error) {
+	if w == nil {
+		return out, md, err
+	}
+	failed := dc.join(w)
+	kind := m.l.classifier.ClassifyOperation(op, err)
+	if kind != conflict.PreconditionFailed {
+		failed()
+		return out, md, err
+	}
+	switch r, proven := w.resolve(ctx, m.reader); r {
+	case ours:
+		out.Result = proven
+		md.Set(resultKey{}, Result{Attempts: 1, Accepted: kind, WriteProven: true})
+		return out, md, nil
+	case ambiguous:
+		failed()
+		bucket, key, _ := fieldsOf(in.Parameters)
+		ce := conflict.NewError(kind, op, bucket, key, err)
+		ce.Reason = ErrAmbiguousWrite
+		return out, md, ce
+	}
+	return out, md, err
+}
+
 // Result is what the loop did for a call that succeeded after a conflict.
 type Result struct {
 	Attempts    int           // requests sent, the first included
 	Accepted    conflict.Kind // the kind accepted as success, or None
 	FinalBucket string        // after a rename: the bucket actually created
-	// WriteProven: a conditional PutObject was answered 412 after the SDK
-	// resent it, and the object carries this call's token: the first send
-	// landed and its response was lost. The output's ETag and VersionId are
-	// those of our write.
+	// WriteProven: a conditional write (PutObject, CopyObject,
+	// CompleteMultipartUpload) was answered 412 after it had been sent more
+	// than once, and the object proves an earlier send ours (its token, or
+	// for CompleteMultipartUpload the multipart ETag of the call's parts):
+	// that send landed and its response was lost. The output's ETag and
+	// VersionId are those of our write.
 	WriteProven bool
+	// CallID is the id all events and records of the call carry.
+	CallID string
 }
 
 type resultKey struct{}

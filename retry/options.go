@@ -42,9 +42,15 @@ const (
 	Accept
 	// Rename sends CreateBucket again under the name Options.Rename gives.
 	Rename
+	// Resolved is never chosen, only reported: the final Event of a call
+	// that the loop resent and that then succeeded ("resolved after Attempt
+	// requests, having waited Waited"), logged at Info. As a Policy's
+	// Action it stops, like Stop.
+	Resolved
 )
 
-var actionNames = [...]string{Default: "default", Retry: "retry", Stop: "stop", Accept: "accept", Rename: "rename"}
+var actionNames = [...]string{Default: "default", Retry: "retry", Stop: "stop", Accept: "accept", Rename: "rename",
+	Resolved: "resolved"}
 
 // String returns the action's lower-case name.
 func (a Action) String() string {
@@ -113,8 +119,9 @@ type Options struct {
 	// per OnConflict value (DefaultBudgetRate, DefaultBudgetBurst).
 	Budget *Budget
 
-	// Logger receives one record per decision: a retry at Debug, give-up,
-	// accept and rename at Info. nil: no records at all.
+	// Logger receives one record per decision: a retry at Debug; accept,
+	// rename and a success after retries (Resolved) at Info; a give-up
+	// (Stop) at Warn. nil: no records at all.
 	Logger *slog.Logger
 
 	// OnEvent, when set, is called once per decision with the same facts

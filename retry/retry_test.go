@@ -53,9 +53,15 @@ func TestTransientRetriedToSuccess(t *testing.T) {
 	res, ok := retry.ResultOf(out.ResultMetadata)
 	require.True(t, ok)
 	assert.Equal(t, 4, res.Attempts)
-	require.Len(t, events, 3)
-	for i, e := range events {
+	require.Len(t, events, 4, "three retries, then one final record")
+	final := events[3]
+	assert.Equal(t, retry.Resolved, final.Action)
+	assert.Equal(t, 4, final.Attempt, "resolved at the fourth request")
+	assert.Equal(t, res.CallID, final.CallID)
+	assert.NoError(t, final.Err)
+	for i, e := range events[:3] {
 		assert.Equal(t, retry.Retry, e.Action)
+		assert.Equal(t, final.CallID, e.CallID, "one id on every event of the call")
 		assert.Equal(t, i+1, e.Attempt)
 		assert.Equal(t, "PutBucketTagging", e.Operation)
 		assert.Equal(t, "logs", e.Bucket)
@@ -388,7 +394,7 @@ func TestLogging(t *testing.T) {
 	assert.Contains(t, lines[0], `"code":"OperationAborted"`)
 	assert.Contains(t, lines[0], `"request_id":"REQ1"`)
 	assert.Contains(t, lines[0], `"host_id":"HOST1"`)
-	assert.Contains(t, lines[1], `"level":"INFO"`)
+	assert.Contains(t, lines[1], `"level":"WARN"`, "a give-up is a warning")
 	assert.Contains(t, lines[1], `"kind":"not empty"`)
 	assert.Contains(t, lines[1], `"attempt":2`)
 }
@@ -574,5 +580,6 @@ func TestDecisionsAreCountedOnTheClientsMeter(t *testing.T) {
 			ours = append(ours, a)
 		}
 	}
-	assert.Equal(t, []string{"s3conflict.decisions retry OperationAborted", "s3conflict.decisions retry OperationAborted"}, ours)
+	assert.Equal(t, []string{"s3conflict.decisions retry OperationAborted", "s3conflict.decisions retry OperationAborted",
+		"s3conflict.decisions resolved OperationAborted"}, ours)
 }

@@ -291,8 +291,10 @@ func TestRenameOnNameTaken(t *testing.T) {
 		_, err = c.HeadBucket(context.Background(), &s3.HeadBucketInput{Bucket: &final})
 		assert.NoError(t, err, "the renamed bucket exists and is ours")
 		assert.Equal(t, 2, inj.Count("CreateBucket"))
-		require.Len(t, events, 1)
+		require.Len(t, events, 2, "the rename, then the final record")
 		assert.Equal(t, retry.Rename, events[0].Action)
 		assert.Equal(t, final, events[0].NewBucket)
+		assert.Equal(t, retry.Resolved, events[1].Action)
+		assert.Equal(t, final, events[1].Bucket, "resolved under the final name")
 	})
 }

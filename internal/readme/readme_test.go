@@ -13,10 +13,15 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+	"github.com/cenkalti/backoff/v4"
 
 	"github.com/s3conflict/s3conflict/conflict"
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3stub"
 	"github.com/s3conflict/s3conflict/naming"
 	"github.com/s3conflict/s3conflict/precheck"
 	"github.com/s3conflict/s3conflict/retry"
@@ -37,12 +42,34 @@ func Example_dropIn() {
 	}
 }
 
-func Example_policy() {
-	// OperationAborted after a DeleteBucket can last minutes: stop at once there.
+// policyClient is the "Changing a decision" sample; TestPolicySample runs it.
+func policyClient(cfg aws.Config) *s3.Client {
+	// Re-creating a name right after DeleteBucket can be answered OperationAborted
+	// for minutes (the name is being released): stop that CreateBucket at once.
 	client := s3.NewFromConfig(cfg, retry.OnConflict(func(o *retry.Options) {
-		o.Policies = []retry.Policy{{Kind: conflict.Transient, Operation: "DeleteBucket", Action: retry.Stop}}
+		o.Policies = []retry.Policy{{Kind: conflict.Transient, Operation: "CreateBucket", Code: "OperationAborted", Action: retry.Stop}}
 	}))
-	_ = client
+	return client
+}
+
+// The policy sample does what its comment says: the OperationAborted storm
+// that follows a DeleteBucket arrives on CreateBucket, and stops at once
+// there, while other transient conflicts are still retried.
+func TestPolicySample(t *testing.T) {
+	stub := s3stub.New(s3stub.Error(409, "OperationAborted"), s3stub.Error(409, "OperationAborted"), s3stub.OK)
+	client := policyClient(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String("https://127.0.0.1"),
+		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""), HTTPClient: smithyhttp.ClientDoFunc(stub.Do)})
+	path := func(o *s3.Options) { o.UsePathStyle = true }
+	_, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("reused")}, path)
+	if !errors.Is(err, conflict.Transient) || stub.Count() != 1 {
+		t.Fatalf("CreateBucket after a delete: err %v after %d requests, want a transient conflict after 1", err, stub.Count())
+	}
+	_, err = client.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("reused"),
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}, path,
+		retry.OnConflict(func(o *retry.Options) { o.Backoff = func() backoff.BackOff { return &backoff.ZeroBackOff{} } }))
+	if err != nil || stub.Count() != 3 {
+		t.Fatalf("PutBucketVersioning: err %v after %d requests, want success after 2", err, stub.Count())
+	}
 }
 
 func Example_rename() {

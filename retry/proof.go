@@ -1,0 +1,80 @@
+package retry
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsretry "github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/middleware"
+)
+
+// maxVersionsChecked bounds the versions read to find our write.
+const maxVersionsChecked = 20
+
+// sdkAttempts is the number of times the SDK's own retryer sent the request
+// whose metadata is md (1 when unknown).
+func sdkAttempts(md middleware.Metadata) int {
+	if r, ok := awsretry.GetAttemptResults(md); ok && len(r.Results) > 0 {
+		return len(r.Results)
+	}
+	return 1
+}
+
+// resolve tells what a 412 to the write is: a lost race when the call sent
+// it once; ours, with the operation's output, when the object (or one of
+// its versions) proves that an earlier send landed; ambiguous otherwise.
+// client is called only when there is something to read.
+func (w *write) resolve(ctx context.Context, client func() *s3.Client) (resolution, any) {
+	if w.sends < 2 {
+		return lostRace, nil // answered at the only send: a clean lost race
+	}
+	if len(w.tokens) == 0 && w.etag == "" {
+		return ambiguous, nil
+	}
+	if h := w.find(ctx, client()); h != nil {
+		return ours, w.output(h)
+	}
+	return ambiguous, nil
+}
+
+// find returns the current object, or an older version of the key, when
+// it proves the write ours; nil otherwise.
+func (w *write) find(ctx context.Context, c *s3.Client) *s3.HeadObjectOutput {
+	head := func(versionID *string) *s3.HeadObjectOutput {
+		in := w.head
+		in.VersionId = versionID
+		h, err := c.HeadObject(ctx, &in)
+		if err != nil {
+			return nil
+		}
+		return h
+	}
+	cur := head(nil)
+	if w.proves(cur) {
+		return cur
+	}
+	// Our write may have landed and been replaced since: on a versioned
+	// bucket, look for it among the key's versions.
+	if cur == nil || cur.VersionId == nil || *cur.VersionId == "null" {
+		return nil
+	}
+	lv, err := c.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: w.head.Bucket, Prefix: w.head.Key,
+		MaxKeys: aws.Int32(maxVersionsChecked + 1), ExpectedBucketOwner: w.head.ExpectedBucketOwner})
+	if err != nil {
+		return nil
+	}
+	checked := 0
+	for _, v := range lv.Versions {
+		if aws.ToString(v.Key) != aws.ToString(w.head.Key) || aws.ToString(v.VersionId) == aws.ToString(cur.VersionId) {
+			continue
+		}
+		if checked++; checked > maxVersionsChecked {
+			break
+		}
+		if h := head(v.VersionId); w.proves(h) {
+			return h
+		}
+	}
+	return nil
+}
