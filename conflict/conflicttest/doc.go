@@ -1,6 +1,80 @@
-// Package conflicttest makes S3 answer conflicts in tests: an in-process
-// S3 server, rules that inject answers (faults), and the real server for
-// tests that need one.
+// Package conflicttest makes S3 answer conflicts in tests, the way S3
+// answers them: an in-process S3 server, scripted faults, a model of the
+// conflicts S3 itself causes, and the real server (versitygw) for what an
+// in-process server cannot do.
+//
+//	srv := conflicttest.NewServer(t, conflicttest.WithModel(conflicttest.Model{}))
+//	client := srv.Client(retry.OnConflict())
+//	// ... your code against client; srv.Faults.Records() says what was answered
+//
+// # Faults and the model
+//
+// A [Fault] is a script: "answer PutBucketTagging 409 OperationAborted the
+// first 3 times", with a probability, a time window, latency, or a lost
+// response. The [Model] instead makes conflicts arise from what requests do
+// to each other: overlapping configuration writes to one bucket get
+// OperationAborted, CreateBucket soon after DeleteBucket of the name gets
+// OperationAborted, overlapping conditional writes to one key get
+// ConditionalRequestConflict — so a test can show whether a client makes
+// conflicts worse or better. An [Injector] holds both (faults first) and
+// records every request with what was answered and who decided it
+// ([Record.Injected], [Record.Modeled]). It works on the server side
+// ([Injector.Handler], which [Server] uses) and on the client side
+// ([Injector.Client], in front of any endpoint: versitygw, or AWS over TLS).
+//
+// Time: the model and the faults use the time package, so with
+// [WithInMemoryNetwork] a whole server runs inside a testing/synctest
+// bubble and their durations, like the retry package's backoff, pass in
+// virtual time. Over a real socket (the default) time is real.
+//
+// # What the in-process server serves
+//
+// [NewServer] starts gofakes3 with this package's own store and bucket
+// configuration in front of it. It serves, as S3 does:
+//
+//   - buckets: create, delete (BucketNotEmpty while any version or delete
+//     marker is left), head, list;
+//   - objects: put, get (ranges), head, delete, copy, metadata, listings
+//     (V1 and V2, prefixes, delimiters, pages), multipart uploads and their
+//     listing;
+//   - versioning: never enabled, enabled, suspended; the "null" version;
+//     delete markers; deleting any version by ID, "null" included, one at a
+//     time or with DeleteObjects; ListObjectVersions, newest first;
+//   - conditional PutObject: If-None-Match "*" and If-Match answer 412;
+//     If-Match on a missing key answers 404 NoSuchKey;
+//   - bucket configuration, stored as sent and served back by its Get:
+//     policy (with DeleteBucketPolicy and GetBucketPolicyStatus), tagging,
+//     lifecycle, public access block, ownership controls, encryption, CORS,
+//     ACL (a document or a canned ACL), Object Lock configuration and
+//     versioning; Delete where S3 has one. A new bucket has S3's defaults
+//     (public access blocked, ACLs disabled by BucketOwnerEnforced, SSE-S3
+//     encryption) and what it lacks answers S3's code (NoSuchBucketPolicy,
+//     NoSuchTagSet, ...). S3's refusals are kept: AccessControlListNotSupported,
+//     and InvalidBucketState for suspending versioning under Object Lock or
+//     adding Object Lock without versioning.
+//
+// It never answers a conflict that S3 would not: what it does not serve
+// answers 501 NotImplemented. Not served, and where to get it:
+//
+//   - a second account: BucketAlreadyOwnedByYou, BucketAlreadyExists for
+//     another owner's name, 403 from HeadBucket on a stranger's bucket (one
+//     identity here: re-creating any bucket answers BucketAlreadyExists) —
+//     versitygw ([NewRealServer]);
+//   - Object Lock enforcement, retention and legal holds (?retention and
+//     ?legal-hold answer 501) — versitygw;
+//   - conditions on CompleteMultipartUpload and DeleteObject (ignored here)
+//     — versitygw; conditions on CopyObject's destination — neither;
+//   - object tagging and GetObjectAttributes (501) — versitygw; object ACLs,
+//     restore, select, torrent (501) — neither;
+//   - replication, notification, logging, accelerate, request payment,
+//     inventory, analytics, metrics, intelligent tiering, metadata tables
+//     (501) — neither; website (501) — versitygw;
+//   - signatures, checksums and encryption are not checked or applied; the
+//     stored configuration has no effect on requests — versitygw checks
+//     signatures and checksums.
+//
+// versitygw itself answers 501 to public access block, lifecycle,
+// encryption and replication.
 //
 // # Files
 //
@@ -8,12 +82,12 @@
 //
 //   - fault.go: a [Fault] (which requests it matches, what they get), the
 //     [Injector] that holds faults and keeps a [Record] of every request;
+//   - model.go: the [Model] of S3's own conflict causes, which an Injector
+//     applies after its faults;
 //   - handler.go: the server side, [Injector.Handler] in front of any
 //     http.Handler;
 //   - client.go: the client side, [Injector.Client] around an S3 client's
 //     HTTP client, in front of any endpoint;
-//   - model.go: the [Model] of S3's own conflict causes, which an Injector
-//     applies after its faults;
 //   - answer.go: the S3 XML error documents the injector answers with;
 //   - operation.go: naming the S3 operation of an HTTP request;
 //   - server.go: the in-process server, [NewServer] and [Start];
@@ -23,4 +97,6 @@
 //     exactly as S3 versions them;
 //   - memnet.go: the in-memory network of [WithInMemoryNetwork];
 //   - real.go: the real server, versitygw, for a test: [NewRealServer].
+//
+// Everything here is safe for concurrent use.
 package conflicttest

@@ -21,23 +21,17 @@ const (
 	Region          = "us-east-1"
 )
 
-// Server is an in-process S3 server (gofakes3, in memory) on 127.0.0.1
-// with an Injector in front of it.
-//
-// What it supports, and what it does not: buckets, objects, versioning and
-// delete markers, multipart uploads, and conditional PutObject
-// (If-None-Match / If-Match: 412; If-Match on a missing key answers 412
-// where AWS says 404). Conditions on CopyObject, CompleteMultipartUpload
-// and DeleteObject are ignored; Object Lock calls are accepted and not
-// enforced; there is one identity, so re-creating any bucket answers
-// BucketAlreadyExists (never BucketAlreadyOwnedByYou) and HeadBucket
-// answers 200 for every existing bucket. It never answers OperationAborted
-// or ConditionalRequestConflict by itself: add Faults.
+// Server is an in-process S3 server on 127.0.0.1 (or on an in-memory
+// network): gofakes3 with this package's versioned store and bucket
+// configuration, an Injector in front of it. The package documentation
+// lists what it serves and what it does not. It answers OperationAborted
+// or ConditionalRequestConflict only when a Fault or the Model says so.
 type Server struct {
-	// URL is the server's base URL, "http://127.0.0.1:PORT".
+	// URL is the server's base URL, "http://127.0.0.1:PORT"
+	// ("http://conflicttest.invalid" on the in-memory network).
 	URL string
-	// Faults decide what requests get instead of the real answer; add to
-	// it at any time.
+	// Faults decide what requests get instead of the real answer; add
+	// faults or set a Model at any time.
 	Faults *Injector
 	// Config is a ready aws.Config for the server (static credentials,
 	// region us-east-1, the server's endpoint).
@@ -79,7 +73,9 @@ func WithInMemoryNetwork() Option { return func(o *serverOptions) { o.inMemory =
 // WithSeed seeds the Injector's choices for Faults with a Probability (default 1).
 func WithSeed(seed uint64) Option { return func(o *serverOptions) { o.seed = seed } }
 
-// WithBackend serves another gofakes3 backend instead of a fresh in-memory one.
+// WithBackend serves another gofakes3 backend instead of a fresh in-memory
+// store. Versioning is then that backend's (gofakes3's s3mem cannot delete
+// version "null").
 func WithBackend(b gofakes3.Backend) Option { return func(o *serverOptions) { o.backend = b } }
 
 // NewServer starts a server on 127.0.0.1 with a random port and stops it

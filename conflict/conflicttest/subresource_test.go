@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -29,14 +33,14 @@ func TestSubresourcesRoundTrip(t *testing.T) {
 	policy := policyDoc(*b)
 
 	tests := []struct {
-		name  string
+		op    string // the Put operation
 		put   func() error
 		check func(t *testing.T) // the Get after the put
 		del   func() error       // nil: S3 has no Delete
 		gone  func() error       // the Get after the delete
 		code  string             // its code; "": a default comes back
 	}{
-		{"policy",
+		{"PutBucketPolicy",
 			func() error {
 				_, err := c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: b, Policy: &policy})
 				return err
@@ -52,7 +56,7 @@ func TestSubresourcesRoundTrip(t *testing.T) {
 			func() error { _, err := c.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: b}); return err },
 			func() error { _, err := c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: b}); return err },
 			"NoSuchBucketPolicy"},
-		{"tagging",
+		{"PutBucketTagging",
 			func() error {
 				_, err := c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: b, Tagging: &types.Tagging{
 					TagSet: []types.Tag{{Key: aws.String("team"), Value: aws.String("billing")}, {Key: aws.String("env"), Value: aws.String("prod")}}}})
@@ -71,7 +75,7 @@ func TestSubresourcesRoundTrip(t *testing.T) {
 			},
 			func() error { _, err := c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: b}); return err },
 			"NoSuchTagSet"},
-		{"lifecycle",
+		{"PutBucketLifecycleConfiguration",
 			func() error {
 				_, err := c.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: b,
 					LifecycleConfiguration: &types.BucketLifecycleConfiguration{Rules: []types.LifecycleRule{{
@@ -97,7 +101,7 @@ func TestSubresourcesRoundTrip(t *testing.T) {
 				return err
 			},
 			"NoSuchLifecycleConfiguration"},
-		{"public access block",
+		{"PutPublicAccessBlock",
 			func() error {
 				_, err := c.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: b,
 					PublicAccessBlockConfiguration: &types.PublicAccessBlockConfiguration{BlockPublicAcls: aws.Bool(true), BlockPublicPolicy: aws.Bool(false)}})
@@ -118,7 +122,7 @@ func TestSubresourcesRoundTrip(t *testing.T) {
 				return err
 			},
 			"NoSuchPublicAccessBlockConfiguration"},
-		{"ownership controls",
+		{"PutBucketOwnershipControls",
 			func() error {
 				_, err := c.PutBucketOwnershipControls(ctx, &s3.PutBucketOwnershipControlsInput{Bucket: b, OwnershipControls: &types.OwnershipControls{
 					Rules: []types.OwnershipControlsRule{{ObjectOwnership: types.ObjectOwnershipBucketOwnerPreferred}}}})
@@ -138,7 +142,8 @@ func TestSubresourcesRoundTrip(t *testing.T) {
 				return err
 			},
 			"OwnershipControlsNotFoundError"},
-		{"acl, once ownership controls are gone",
+		{"PutBucketAcl", // once ownership controls are gone
+
 			func() error {
 				_, err := c.PutBucketAcl(ctx, &s3.PutBucketAclInput{Bucket: b, ACL: types.BucketCannedACLPublicRead})
 				return err
@@ -152,7 +157,7 @@ func TestSubresourcesRoundTrip(t *testing.T) {
 				assert.Equal(t, types.PermissionRead, out.Grants[1].Permission)
 			},
 			nil, nil, ""},
-		{"encryption",
+		{"PutBucketEncryption",
 			func() error {
 				_, err := c.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: b, ServerSideEncryptionConfiguration: &types.ServerSideEncryptionConfiguration{
 					Rules: []types.ServerSideEncryptionRule{{ApplyServerSideEncryptionByDefault: &types.ServerSideEncryptionByDefault{
@@ -178,7 +183,7 @@ func TestSubresourcesRoundTrip(t *testing.T) {
 				return err
 			},
 			""},
-		{"cors",
+		{"PutBucketCors",
 			func() error {
 				_, err := c.PutBucketCors(ctx, &s3.PutBucketCorsInput{Bucket: b, CORSConfiguration: &types.CORSConfiguration{
 					CORSRules: []types.CORSRule{{AllowedMethods: []string{"GET"}, AllowedOrigins: []string{"https://example.com"}}}}})
@@ -193,7 +198,7 @@ func TestSubresourcesRoundTrip(t *testing.T) {
 			func() error { _, err := c.DeleteBucketCors(ctx, &s3.DeleteBucketCorsInput{Bucket: b}); return err },
 			func() error { _, err := c.GetBucketCors(ctx, &s3.GetBucketCorsInput{Bucket: b}); return err },
 			"NoSuchCORSConfiguration"},
-		{"versioning",
+		{"PutBucketVersioning",
 			func() error { _, err := c.PutBucketVersioning(ctx, versioning(*b)); return err },
 			func(t *testing.T) {
 				out, err := c.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: b})
@@ -201,7 +206,8 @@ func TestSubresourcesRoundTrip(t *testing.T) {
 				assert.Equal(t, types.BucketVersioningStatusEnabled, out.Status)
 			},
 			nil, nil, ""},
-		{"object lock, once versioning is on",
+		{"PutObjectLockConfiguration", // once versioning is on
+
 			func() error {
 				_, err := c.PutObjectLockConfiguration(ctx, &s3.PutObjectLockConfigurationInput{Bucket: b, ObjectLockConfiguration: &types.ObjectLockConfiguration{
 					ObjectLockEnabled: types.ObjectLockEnabledEnabled, Rule: &types.ObjectLockRule{DefaultRetention: &types.DefaultRetention{
@@ -216,13 +222,16 @@ func TestSubresourcesRoundTrip(t *testing.T) {
 			},
 			nil, nil, ""},
 	}
+	served := map[string]bool{}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		t.Run(tt.op, func(t *testing.T) {
 			require.NoError(t, tt.put())
 			tt.check(t)
+			served[tt.op] = true
 			if tt.del == nil {
 				return
 			}
+			served[deleteOf[tt.op]] = true
 			require.NoError(t, tt.del())
 			err := tt.gone()
 			if tt.code == "" {
@@ -233,6 +242,45 @@ func TestSubresourcesRoundTrip(t *testing.T) {
 		})
 	}
 	assert.Zero(t, countConflicts(srv), "no conflict anywhere")
+
+	// Every configuration write the README and the examples show is one
+	// of these.
+	for _, op := range documentedConfigWrites(t) {
+		assert.True(t, served[op], "%s is in the README or an example but does not round-trip here", op)
+	}
+}
+
+// deleteOf names the Delete operation of a Put.
+var deleteOf = map[string]string{
+	"PutBucketPolicy": "DeleteBucketPolicy", "PutBucketTagging": "DeleteBucketTagging",
+	"PutBucketLifecycleConfiguration": "DeleteBucketLifecycle", "PutPublicAccessBlock": "DeletePublicAccessBlock",
+	"PutBucketOwnershipControls": "DeleteBucketOwnershipControls", "PutBucketEncryption": "DeleteBucketEncryption",
+	"PutBucketCors": "DeleteBucketCors",
+}
+
+// documentedConfigWrites returns the bucket configuration writes called in
+// README.md and examples/.
+func documentedConfigWrites(t *testing.T) []string {
+	t.Helper()
+	files := []string{"../../README.md"}
+	err := filepath.WalkDir("../../examples", func(path string, d fs.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(path, ".go") {
+			files = append(files, path)
+		}
+		return err
+	})
+	require.NoError(t, err)
+	call := regexp.MustCompile(`\.((?:Put|Delete)(?:Bucket[A-Za-z]+|PublicAccessBlock|ObjectLockConfiguration))\(`)
+	var ops []string
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for _, m := range call.FindAllStringSubmatch(string(b), -1) {
+			ops = append(ops, m[1])
+		}
+	}
+	require.NotEmpty(t, ops, "the README shows configuration writes")
+	return ops
 }
 
 func countConflicts(srv *conflicttest.Server) int {

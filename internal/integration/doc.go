@@ -3,16 +3,19 @@
 // 127.0.0.1) and against the in-process server of conflicttest, with
 // conflicts injected where no local server produces them.
 //
-// Which backend supports what (see also conflicttest.Server):
+// Which backend supports what (the conflicttest package documentation has
+// the whole list):
 //
-//	feature                                   versitygw    in-process (gofakes3)
+//	feature                                   versitygw    in-process
 //	re-create own bucket                      409 Owned    409 AlreadyExists (one identity)
 //	another account's bucket name             409 Exists   — (one identity)
 //	BucketNotEmpty                            yes          yes
-//	suspend versioning on an Object Lock bkt  400 Invalid  — (lock not enforced)
+//	suspend versioning on an Object Lock bkt  400 Invalid  409 Invalid (as S3)
+//	Object Lock retention, legal hold         enforced     501 NotImplemented
 //	conditional PutObject                     yes          yes
 //	conditions on CompleteMultipartUpload     yes          ignored
 //	conditional DeleteObject (If-Match)       yes          ignored
 //	conditions on CopyObject's destination    ignored      ignored
-//	OperationAborted, ConditionalRequestConf. injected     injected
+//	public access block, lifecycle, encrypt.  501          stored and served
+//	OperationAborted, ConditionalRequestConf. injected     injected, or the model
 package integration
