@@ -126,7 +126,7 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 		case ambiguous:
 			return false, stop(ErrAmbiguousWrite)
 		}
-		s := o.decide(kind, op, s3err.Code(err))
+		s := l.decide(kind, op, s3err.Code(err))
 		last = ev(Retry)
 		switch s.action {
 		case Accept:

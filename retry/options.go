@@ -75,10 +75,6 @@ type Policy struct {
 	MaxElapsed  time.Duration          // 0: Options.MaxElapsed
 }
 
-func (p *Policy) matches(k conflict.Kind, op, code string) bool {
-	return p.Kind == k && (p.Operation == "" || p.Operation == op) && (p.Code == "" || p.Code == code)
-}
-
 // Options configure the conflict loop. Zero fields mean the documented
 // defaults. Options are copied when applied; the functions they hold must
 // be safe for concurrent use, since one client serves many goroutines.
@@ -149,70 +145,4 @@ func (o Options) copy() Options {
 	o.Policies = append([]Policy(nil), o.Policies...)
 	o.Rules = append([]conflict.Rule(nil), o.Rules...)
 	return o
-}
-
-// settings is what one decision uses once policies and defaults are merged.
-type settings struct {
-	action      Action
-	backoff     func() backoff.BackOff
-	maxAttempts int
-	maxElapsed  time.Duration
-}
-
-// decide merges the matching policy, the options and the defaults.
-func (o *Options) decide(k conflict.Kind, op, code string) settings {
-	s := settings{backoff: o.Backoff, maxAttempts: o.MaxAttempts, maxElapsed: o.MaxElapsed}
-	for i := range o.Policies {
-		p := &o.Policies[i]
-		if !p.matches(k, op, code) {
-			continue
-		}
-		s.action = p.Action
-		if p.Backoff != nil {
-			s.backoff = p.Backoff
-		}
-		if p.MaxAttempts != 0 {
-			s.maxAttempts = p.MaxAttempts
-		}
-		if p.MaxElapsed != 0 {
-			s.maxElapsed = p.MaxElapsed
-		}
-		break
-	}
-	if s.action == Default {
-		s.action = o.defaultAction(k, op)
-	}
-	if s.backoff == nil {
-		s.backoff = DefaultBackoff
-	}
-	if s.maxAttempts == 0 {
-		s.maxAttempts = DefaultMaxAttempts
-	}
-	if s.maxElapsed == 0 {
-		s.maxElapsed = DefaultMaxElapsed
-	}
-	return s
-}
-
-// defaultAction is the DESIGN table: Transient is retried, AlreadyOwned is
-// success for CreateBucket, InProgress for RestoreObject, NameTaken is
-// renamed when a Rename function is set; everything else stops.
-func (o *Options) defaultAction(k conflict.Kind, op string) Action {
-	switch k {
-	case conflict.Transient:
-		return Retry
-	case conflict.AlreadyOwned:
-		if op == "CreateBucket" {
-			return Accept
-		}
-	case conflict.InProgress:
-		if op == "RestoreObject" {
-			return Accept
-		}
-	case conflict.NameTaken:
-		if o.Rename != nil && op == "CreateBucket" {
-			return Rename
-		}
-	}
-	return Stop
 }

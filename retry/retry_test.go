@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -397,6 +398,13 @@ func TestLogging(t *testing.T) {
 	assert.Contains(t, lines[1], `"level":"WARN"`, "a give-up is a warning")
 	assert.Contains(t, lines[1], `"kind":"not empty"`)
 	assert.Contains(t, lines[1], `"attempt":2`)
+	var first, second struct {
+		CallID string `json:"call_id"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(lines[0]), &first))
+	require.NoError(t, json.Unmarshal([]byte(lines[1]), &second))
+	assert.NotEmpty(t, first.CallID)
+	assert.Equal(t, first.CallID, second.CallID, "one id on every record of the call")
 }
 
 func TestNoLoggerIsSilent(t *testing.T) {
