@@ -150,7 +150,7 @@ func (u *Updater) handoff(k objectKey, q *queue) {
 	if q.unsure != nil { // nobody left to tell: the state is unknown
 		q.unsure, q.snap = nil, nil
 	}
-	q.pending, q.bo = nil, nil
+	q.pending = nil
 	if q.snap == nil || u.opts.MaxCached < 0 {
 		delete(u.keys, k)
 		return

@@ -104,7 +104,9 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 		u.rememberLocked(q, &snapshot{exists: true, body: body, etag: aws.ToString(out.ETag),
 			versionID: aws.ToString(out.VersionId), token: pw.token, contentType: snap.contentType,
 			user: snap.user, lineage: lineageAfter(in.Metadata)})
-		q.bo = nil
+		if uncontended(batch) {
+			q.bo = nil
+		}
 		u.mu.Unlock()
 		return nil
 	}
@@ -182,6 +184,17 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 	err = u.opts.Sleep(ctx, d)
 	u.mu.Lock()
 	return err
+}
+
+// uncontended reports a batch none of whose updates lost a race: the
+// contention backoff starts afresh after it.
+func uncontended(batch []*waiter) bool {
+	for _, w := range batch {
+		if w.rounds > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // finish answers the waiters of a committed write. Called with u.mu held.

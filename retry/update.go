@@ -95,20 +95,24 @@ type UpdateOptions struct {
 	MaxCached int
 }
 
-// Contention backoff numbers: random in [0, 2×] around an interval that
-// starts at 2 ms and doubles per lost race up to 64 ms.
+// Contention backoff numbers. The wait after a lost race starts at 5 ms
+// and doubles per lost race up to 250 ms, ±50% jitter; an update that met
+// no contention starts it afresh, one that did keeps it for the key's next
+// update. Why: a writer that has just committed knows the object and
+// commits its next update with one request; writers that lost should let
+// it, and probe seldom, since every probe costs a read and a write.
 const (
-	DefaultContentionInitial = 2 * time.Millisecond
-	DefaultContentionMax     = 64 * time.Millisecond
+	DefaultContentionInitial = 5 * time.Millisecond
+	DefaultContentionMax     = 250 * time.Millisecond
 )
 
 // DefaultContentionBackoff returns the default wait after a lost race:
-// jittered exponential from DefaultContentionInitial (2 ms), ×2, ±100%
-// jitter, at most DefaultContentionMax (64 ms) before jitter, no time cap.
+// jittered exponential from DefaultContentionInitial (5 ms), ×2, ±50%
+// jitter, at most DefaultContentionMax (250 ms) before jitter, no time cap.
 func DefaultContentionBackoff() backoff.BackOff {
 	b := &backoff.ExponentialBackOff{
 		InitialInterval:     DefaultContentionInitial,
-		RandomizationFactor: 1,
+		RandomizationFactor: 0.5,
 		Multiplier:          2,
 		MaxInterval:         DefaultContentionMax,
 		Stop:                backoff.Stop,

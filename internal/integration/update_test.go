@@ -41,7 +41,7 @@ func increment(cur []byte, exists bool) ([]byte, error) {
 }
 
 // counter reads the JSON counter.
-func counter(t *testing.T, c *s3.Client, bucket, key string) int {
+func counter(t testing.TB, c *s3.Client, bucket, key string) int {
 	t.Helper()
 	out, err := c.GetObject(context.Background(), &s3.GetObjectInput{Bucket: &bucket, Key: &key})
 	require.NoError(t, err)
