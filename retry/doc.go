@@ -104,4 +104,60 @@
 //
 // [Do] and the client's loop never both resend one request: calls made
 // with Do's context are sent once by the client's loop, and Do decides.
+//
+// # Conditional writes: read-modify-write, claims, multipart restart
+//
+// [Updater] runs read-modify-write updates with S3's conditional writes,
+// for services that coordinate through S3 itself:
+//
+//	u := retry.NewUpdater(client) // one per client; safe for concurrent use
+//	res, err := u.Update(ctx, "stats", "visits", func(cur []byte, exists bool) ([]byte, error) {
+//		return next(cur, exists) // ErrNoChange: write nothing
+//	})
+//
+// It reads the object and its ETag (absent is a state), calls the function,
+// and writes the result with If-Match (If-None-Match: "*" when absent). A
+// 412 means another writer won: it waits ([DefaultContentionBackoff]: 5 ms
+// doubling to 250 ms, ±50%), reads again and calls the function again, at
+// most [DefaultMaxRounds] = 100 times. A ConditionalRequestConflict is
+// resent as is, as [UpdateOptions.Options] say; the client's own OnConflict
+// steps aside for these writes, so one loop decides. At most
+// [DefaultMaxSize] = 16 MiB is read into memory ([ErrTooLarge] past it).
+//
+// Each update lands exactly once. Every write carries a token
+// ([TokenMetadataKey]) and the tokens of the writes before it
+// ([LineageMetadataKey], up to 32): when an answer is lost, the re-read
+// proves whether our write landed — even after others replaced it — or
+// that it did not, and it is never applied twice. When neither can be
+// proven (writers that drop the metadata, more than 32 writes in between,
+// the key deleted meanwhile), the update fails with [ErrAmbiguousWrite].
+// Object metadata and content type are kept across updates.
+//
+// Updates of one key through one Updater are combined: while a write is
+// in flight the next updates queue; one read serves them, their functions
+// apply in order, one write commits them all, and each caller is answered
+// when the write carrying its change is. A function's error fails its own
+// caller only. Updates run in their callers' goroutines; a caller whose
+// context ends leaves without stalling the others. After its own write, an
+// Updater remembers the content (up to 64 KiB, [DefaultMaxCached] = 64
+// keys) and the next update of the key skips the read.
+//
+// Measured against versitygw on two shared cores, 16 writers on one key
+// (BenchmarkContendedUpdate in internal/integration): through one shared
+// Updater, 0.12 requests per update and about 6× the single-writer rate;
+// with one client per writer, about 3.3 requests per update, where the
+// hand-written loop needs 15 (re-reading at once) or 11 (full-jitter
+// backoff).
+//
+// [Claim] is create-if-absent for the exactly-once claim of a job: one
+// claimer of a key wins, every other gets a [*ClaimLost] naming the winner
+// (errors.Is conflict.PreconditionFailed), and [Owner] reads it later. For
+// a plain create-if-absent, PutObject or CopyObject with IfNoneMatch "*"
+// through OnConflict does the same: a lost race is
+// conflict.PreconditionFailed, never resent.
+//
+// [UploadMultipart] restarts an upload whose completion meets
+// ConditionalRequestConflict (kind RestartUpload) from its rewindable body,
+// aborting the dead upload so no parts stay billed; without it,
+// conflict.Error.UploadID names the upload to abort.
 package retry
