@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -110,30 +109,6 @@ func TestFaultProbabilityIsSeeded(t *testing.T) {
 	assert.Equal(t, a, b, "same seed, same choices")
 	n := strings.Count(a, "x")
 	assert.True(t, n > 5 && n < 35, "about half the requests fail: %s", a)
-}
-
-func TestFaultWindow(t *testing.T) {
-	srv := conflicttest.NewServer(t, conflicttest.WithFaults(conflicttest.Fault{
-		Operation: "PutBucketVersioning", Code: "OperationAborted", Window: 300 * time.Millisecond}))
-	c := srv.Client()
-	mkBucket(t, c, "bucket")
-	ctx := context.Background()
-	_, err := c.PutBucketVersioning(ctx, versioning("bucket"))
-	require.Error(t, err)
-	time.Sleep(350 * time.Millisecond)
-	_, err = c.PutBucketVersioning(ctx, versioning("bucket"))
-	require.NoError(t, err, "the window closed")
-}
-
-func TestFaultLatency(t *testing.T) {
-	srv := conflicttest.NewServer(t, conflicttest.WithFaults(conflicttest.Fault{Operation: "HeadBucket", Latency: 200 * time.Millisecond}))
-	c := srv.Client()
-	mkBucket(t, c, "bucket")
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	_, err := c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String("bucket")})
-	require.Error(t, err)
-	assert.ErrorIs(t, err, context.DeadlineExceeded)
 }
 
 // A lost response: the write happens, the client hears nothing, and the

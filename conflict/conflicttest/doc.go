@@ -91,10 +91,12 @@
 //   - answer.go: the S3 XML error documents the injector answers with;
 //   - operation.go: naming the S3 operation of an HTTP request;
 //   - server.go: the in-process server, [NewServer] and [Start];
-//   - bucketconfig.go and subresource.go: the bucket configuration the
-//     server stores and serves in front of gofakes3 (policy, tagging, ...);
-//   - store.go and storelist.go: the server's buckets and objects, versioned
-//     exactly as S3 versions them;
+//   - route.go: what the server serves itself in front of gofakes3, what
+//     it answers 501, and its fixes to gofakes3's answers;
+//   - bucketconfig.go and subresource.go: the bucket configuration it
+//     stores and serves (policy, tagging, ...);
+//   - store.go, storeobject.go and storelist.go: its buckets and objects,
+//     versioned exactly as S3 versions them;
 //   - memnet.go: the in-memory network of [WithInMemoryNetwork];
 //   - real.go: the real server, versitygw, for a test: [NewRealServer].
 //

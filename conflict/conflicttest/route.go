@@ -1,0 +1,132 @@
+package conflicttest
+
+import (
+	"bytes"
+	"encoding/xml"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/johannesboyne/gofakes3"
+)
+
+// Routing in front of gofakes3: which requests bucketConfig serves itself,
+// which it answers 501, and the fixes it makes to gofakes3's own answers.
+
+func (b *bucketConfig) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	bucket, key := target(r)
+	query := r.URL.Query()
+	switch {
+	case bucket == "":
+		b.next.ServeHTTP(w, r)
+	case key != "":
+		if q := unservedObjectSubresource(query); q != "" {
+			b.fail(w, r, http.StatusNotImplemented, "NotImplemented", "the in-process server does not serve ?"+q+" on objects; versitygw does")
+			return
+		}
+		if _, ok := b.backend.(*store); ok && query.Get("versionId") == string(nullVersion) {
+			query.Set("versionId", nullAlias) // gofakes3 would drop "null" and address the latest version
+			r.URL.RawQuery = query.Encode()
+		}
+		b.next.ServeHTTP(w, r)
+	default:
+		b.serveBucket(w, r, bucket, query)
+	}
+}
+
+func (b *bucketConfig) serveBucket(w http.ResponseWriter, r *http.Request, bucket string, query map[string][]string) {
+	for q := range query {
+		if sub, ok := subresources[q]; ok {
+			b.serveSubresource(w, r, bucket, q, sub)
+			return
+		}
+		if !bucketParams[q] && !strings.HasPrefix(strings.ToLower(q), "x-amz-") {
+			b.fail(w, r, http.StatusNotImplemented, "NotImplemented", "the in-process server does not serve ?"+q+" on buckets; versitygw may")
+			return
+		}
+	}
+	_, versioning := query["versioning"]
+	_, uploads := query["uploads"]
+	switch {
+	case uploads && r.Method == http.MethodGet:
+		b.listUploads(w, r, bucket)
+	case versioning && r.Method == http.MethodPut:
+		b.putVersioning(w, r, bucket)
+	case len(query) == 0 && r.Method == http.MethodPut:
+		b.createBucket(w, r, bucket)
+	case len(query) == 0 && r.Method == http.MethodDelete:
+		rec := &recorder{header: w.Header(), w: w}
+		b.next.ServeHTTP(rec, r)
+		if rec.statusOr200()/100 == 2 {
+			b.mu.Lock()
+			delete(b.buckets, bucket)
+			b.mu.Unlock()
+		}
+	default:
+		b.next.ServeHTTP(w, r)
+	}
+}
+
+// createBucket lets gofakes3 create the bucket, then gives it S3's
+// defaults, the Object Lock and object ownership the request asked for,
+// and versioning when Object Lock is on (S3 turns it on with the lock).
+func (b *bucketConfig) createBucket(w http.ResponseWriter, r *http.Request, bucket string) {
+	rec := &recorder{header: w.Header(), w: w}
+	b.next.ServeHTTP(rec, r)
+	if rec.statusOr200()/100 != 2 {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.buckets, bucket)
+	st := b.state(bucket)
+	if own := r.Header.Get("X-Amz-Object-Ownership"); own != "" {
+		st.docs["ownershipControls"] = ownershipDoc(own)
+	}
+	if strings.EqualFold(r.Header.Get("X-Amz-Bucket-Object-Lock-Enabled"), "true") {
+		st.lock = true
+		if vb, ok := b.backend.(gofakes3.VersionedBackend); ok {
+			_ = vb.SetVersioningConfiguration(bucket, gofakes3.VersioningConfiguration{Status: gofakes3.VersioningEnabled})
+		}
+	}
+}
+
+// listUploads lets gofakes3 list the multipart uploads, and answers an
+// empty list where it answers 404 NoSuchUpload for a bucket that never had
+// one.
+func (b *bucketConfig) listUploads(w http.ResponseWriter, r *http.Request, bucket string) {
+	rec := httptest.NewRecorder()
+	b.next.ServeHTTP(rec, r)
+	if rec.Code == http.StatusNotFound && codeOf(rec.Body.Bytes()) == "NoSuchUpload" {
+		var doc bytes.Buffer
+		doc.WriteString(`<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>`)
+		_ = xml.EscapeText(&doc, []byte(bucket))
+		doc.WriteString(`</Bucket><MaxUploads>1000</MaxUploads><IsTruncated>false</IsTruncated></ListMultipartUploadsResult>`)
+		b.answer(w, http.StatusOK, "application/xml", doc.Bytes())
+		return
+	}
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
+}
+
+// putVersioning refuses to suspend versioning on an Object Lock bucket, as
+// S3 does, and lets gofakes3 do the rest.
+func (b *bucketConfig) putVersioning(w http.ResponseWriter, r *http.Request, bucket string) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return
+	}
+	b.mu.Lock()
+	lock := b.buckets[bucket] != nil && b.buckets[bucket].lock
+	b.mu.Unlock()
+	if lock && bytes.Contains(body, []byte("<Status>Suspended</Status>")) {
+		b.fail(w, r, http.StatusConflict, "InvalidBucketState", "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.")
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	b.next.ServeHTTP(w, r)
+}
