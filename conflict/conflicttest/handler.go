@@ -1,6 +1,7 @@
 package conflicttest
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"strconv"
@@ -13,6 +14,15 @@ func (in *Injector) Handler(next http.Handler) http.Handler {
 		d := in.decide(r)
 		answered := 0 // the status the backend answered, for the model
 		defer func() { in.finish(d, answered) }()
+		if d.latency+d.hold > 0 && r.Body != nil && r.Body != http.NoBody {
+			// Read the body before waiting: only then does the server
+			// notice a client that gives up, and end r.Context().
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
 		if !wait(r.Context(), d.latency+d.hold) {
 			return
 		}

@@ -1,6 +1,7 @@
 package conflicttest
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -38,7 +39,8 @@ type Server struct {
 	Config aws.Config
 
 	srv       *http.Server
-	transport *http.Transport // in-memory network only
+	transport *http.Transport    // in-memory network only
+	stop      context.CancelFunc // ends every request's context: Close
 }
 
 // Option configures NewServer.
@@ -116,7 +118,10 @@ func Start(opts ...Option) (*Server, error) {
 		}
 		s.URL = "http://" + ln.Addr().String()
 	}
-	s.srv = &http.Server{Handler: s.Faults.Handler(newBucketConfig(faker.Server(), o.backend)), ReadHeaderTimeout: 10 * time.Second}
+	base, stop := context.WithCancel(context.Background())
+	s.stop = stop
+	s.srv = &http.Server{Handler: s.Faults.Handler(newBucketConfig(faker.Server(), o.backend)), ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return base }}
 	go func() { _ = s.srv.Serve(ln) }()
 	s.Config = aws.Config{
 		Region:       Region,
@@ -131,6 +136,7 @@ func Start(opts ...Option) (*Server, error) {
 
 // Close stops the server and closes its connections at once.
 func (s *Server) Close() {
+	s.stop() // requests held by a Fault's latency or the Model end now
 	_ = s.srv.Close()
 	if s.transport != nil {
 		s.transport.CloseIdleConnections()
