@@ -106,9 +106,12 @@ type Event struct {
 	Bucket    string
 	Key       string
 	VersionID string
-	Outcome   string // "proceed", "refuse", "accept", "unknown" (S3 decides), "progress"
-	Requests  int    // requests the check sent
-	Deleted   int    // EmptyFirst: versions and delete markers deleted so far
-	Aborted   int    // EmptyFirst: incomplete multipart uploads aborted so far
-	Err       error  // for "refuse": the error returned
+	// Outcome is "proceed", "refuse", "accept", "unknown" (S3 decides) or
+	// "progress". After "refuse" and "accept" the call itself was not sent
+	// (attempt 0): Requests are the check's own.
+	Outcome  string
+	Requests int   // requests the check sent
+	Deleted  int   // EmptyFirst: versions and delete markers deleted so far
+	Aborted  int   // EmptyFirst: incomplete multipart uploads aborted so far
+	Err      error // for "refuse": the error returned
 }
