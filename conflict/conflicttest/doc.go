@@ -69,6 +69,9 @@
 //   - replication, notification, logging, accelerate, request payment,
 //     inventory, analytics, metrics, intelligent tiering, metadata tables
 //     (501) — neither; website (501) — versitygw;
+//   - in DeleteObjects' answer, DeleteMarker and DeleteMarkerVersionId
+//     (the markers are made; ListObjectVersions shows them), and 405 for a
+//     GET of a delete marker by version ID (404 here) — versitygw;
 //   - signatures, checksums and encryption are not checked or applied; the
 //     stored configuration has no effect on requests — versitygw checks
 //     signatures and checksums.
