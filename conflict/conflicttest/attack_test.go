@@ -163,4 +163,3 @@ func TestModelLostResponse(t *testing.T) {
 		assert.True(t, lost)
 	})
 }
-
