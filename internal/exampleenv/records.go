@@ -1,0 +1,36 @@
+package exampleenv
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+)
+
+// Since returns the records Faults kept from the n-th on: mark with
+// len(e.Faults.Records()) before a step, read after it.
+func (e *Env) Since(n int) []conflicttest.Record { return e.Faults.Records()[n:] }
+
+// PrintRequests writes one line per request: operation, key, status, code,
+// and who answered when it was not the server (an injected fault, the
+// model of S3, a lost answer).
+func PrintRequests(w io.Writer, recs []conflicttest.Record) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, r := range recs {
+		answer := fmt.Sprint(r.Status)
+		if r.Code != "" {
+			answer += " " + r.Code
+		}
+		switch {
+		case r.Lost:
+			answer += " (answer lost on the way back)"
+		case r.Injected:
+			answer += " (injected)"
+		case r.Modeled:
+			answer += " (the model of S3)"
+		}
+		fmt.Fprintf(tw, "    %s\t%s\t%s\n", r.Operation, r.Key, answer)
+	}
+	_ = tw.Flush()
+}
