@@ -27,8 +27,13 @@ var (
 // ErrBackoffStopped: the backoff returned backoff.Stop.
 var ErrBackoffStopped = errors.New("backoff gave up")
 
-// ErrAmbiguousWrite: a conditional PutObject was answered 412 after the
-// SDK had sent it more than once, and neither the current object nor the
-// versions of the key prove whether the earlier send was ours. The write
-// may or may not have happened; never read it as a lost race.
+// ErrAmbiguousWrite: a conditional write (PutObject, CopyObject,
+// CompleteMultipartUpload) was answered 412 after the call had sent it more
+// than once — every pass of the loop (or of Do) and every resend of the
+// SDK counted — and nothing proves whether an earlier send was ours: no
+// token could be carried (Options.NoWriteToken, a CopyObject with
+// MetadataDirective COPY, metadata too close to S3's 2 KB limit) or
+// neither the current object nor the key's versions carry it (for
+// CompleteMultipartUpload: the multipart ETag of the call's parts). The
+// write may or may not have happened; never read it as a lost race.
 var ErrAmbiguousWrite = errors.New("conditional write is ambiguous: an earlier send may have landed")

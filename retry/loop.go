@@ -58,20 +58,26 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 	o := &l.opts
 	var bo backoff.BackOff
 	var last Event // the last conflict's decision, for the final event
+	// final emits the call's last record when no conflict decided it: the
+	// success of a resend, or a body that could not be rewound.
+	final := func(a Action, attempt int, err error) {
+		e := last
+		e.Action, e.Attempt, e.Delay, e.BudgetWait, e.NewBucket, e.Err = a, attempt, 0, 0, "", err
+		e.Bucket, e.Waited, e.Elapsed = t.bucket, t.waited, o.Now().Sub(start)
+		l.emit(ctx, t, e)
+	}
 	renames := 0
 	for n := 1; ; n++ {
 		if n > 1 {
 			if t.rewind != nil {
 				if rerr := t.rewind(); rerr != nil {
-					return false, fmt.Errorf("s3conflict: rewinding the request body for attempt %d: %w", n, rerr)
+					err = fmt.Errorf("s3conflict: rewinding the request body for attempt %d: %w", n, rerr)
+					final(Stop, n-1, err)
+					return false, err
 				}
 			}
 			if err = attempt(ctx); err == nil {
-				e := last
-				e.Action, e.Attempt, e.Delay, e.BudgetWait, e.NewBucket, e.Err = Resolved, n, 0, 0, "", nil
-				e.Bucket = t.bucket
-				e.Waited, e.Elapsed = t.waited, o.Now().Sub(start)
-				l.emit(ctx, t, e)
+				final(Resolved, n, nil)
 				return false, nil
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -101,4 +102,41 @@ func TestFastPathLeavesNoTrace(t *testing.T) {
 	_, err = c.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String("b"), Key: aws.String(strings.Repeat("k", 3))})
 	require.NoError(t, err)
 	assert.Empty(t, rec.all())
+}
+
+var errCannotRewind = errors.New("device cannot rewind")
+
+// brokenSeeker is a body that cannot seek any more once broken is set.
+type brokenSeeker struct {
+	*strings.Reader
+	broken *atomic.Bool
+}
+
+func (s brokenSeeker) Seek(off int64, whence int) (int64, error) {
+	if s.broken.Load() {
+		return 0, errCannotRewind
+	}
+	return s.Reader.Seek(off, whence)
+}
+
+// A body that fails to rewind ends the call with its error and one final
+// record.
+func TestRewindFailureLeavesAStopRecord(t *testing.T) {
+	t.Parallel()
+	var broken atomic.Bool
+	stub := s3stub.NewFunc(func(n int, r *http.Request) s3stub.Answer {
+		broken.Store(true) // the device fails after the first send
+		return s3stub.Error(409, "ConditionalRequestConflict")
+	})
+	rec := &recorder{}
+	c := stub.Client(retry.OnConflict(fast, rec.options))
+	_, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("b"), Key: aws.String("k"),
+		Body: brokenSeeker{strings.NewReader("payload"), &broken}, ContentLength: aws.Int64(7), IfNoneMatch: aws.String("*")})
+	require.ErrorIs(t, err, errCannotRewind)
+	assert.Equal(t, 1, stub.Count(), "never resent from the wrong offset")
+	events := rec.all()
+	require.Len(t, events, 2)
+	assert.Equal(t, retry.Retry, events[0].Action)
+	assert.Equal(t, retry.Stop, events[1].Action)
+	assert.ErrorIs(t, events[1].Err, errCannotRewind)
 }
