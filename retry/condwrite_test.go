@@ -33,15 +33,19 @@ func sdkNoWait(o *s3.Options) {
 }
 
 // Our first send lands and its response is lost; the SDK resends and is
-// answered 409 ConditionalRequestConflict; the loop resends and is answered
-// 412 — by our own write. Counting every send of the call (three, over two
-// passes) proves it ours by the token: success, never "another writer won".
+// answered 409 ConditionalRequestConflict; the loop (or Do's next pass)
+// resends and is answered 412 — by our own write. Counting every send of
+// the call (three, over two passes) proves it ours by the token: success,
+// never "another writer won"; without a token, ambiguous.
 func TestOwnWriteAfterResendAnd409IsNotALostRace(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		name    string
-		noToken bool
-	}{{"token proves it", false}, {"no token: ambiguous", true}} {
+		name          string
+		noToken, inDo bool
+	}{
+		{"token proves it", false, false}, {"no token: ambiguous", true, false},
+		{"in Do, the token of pass 1 proves it", false, true}, {"in Do, no token: ambiguous", true, true},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srv := conflicttest.NewServer(t, conflicttest.WithFaults(
@@ -51,15 +55,24 @@ func TestOwnWriteAfterResendAnd409IsNotALostRace(t *testing.T) {
 			c := srv.Client(sdkNoWait, retry.OnConflict(fast, func(o *retry.Options) { o.NoWriteToken = tc.noToken }))
 			_, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("claims")})
 			require.NoError(t, err)
-			out, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("claims"), Key: aws.String("claim"),
-				Body: strings.NewReader("ours"), IfNoneMatch: aws.String("*")})
+			var out *s3.PutObjectOutput
+			put := func(ctx context.Context) (err error) {
+				out, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("claims"), Key: aws.String("claim"),
+					Body: strings.NewReader("ours"), IfNoneMatch: aws.String("*")})
+				return err
+			}
+			if tc.inDo {
+				err = retry.Do(context.Background(), put, fast)
+			} else {
+				err = put(context.Background())
+			}
 			var statuses []int
 			for _, r := range srv.Faults.Records() {
 				if r.Operation == "PutObject" {
 					statuses = append(statuses, r.Status)
 				}
 			}
-			require.Equal(t, []int{0, 409, 412}, statuses, "lost, 409 to the SDK's resend, 412 to the loop's")
+			require.Equal(t, []int{0, 409, 412}, statuses, "lost, 409 to the SDK's resend, 412 to the next pass")
 			if tc.noToken {
 				require.ErrorIs(t, err, retry.ErrAmbiguousWrite, "unprovable: ambiguous, never a lost race")
 				assert.ErrorIs(t, err, conflict.PreconditionFailed)
