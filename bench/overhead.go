@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -13,14 +15,15 @@ import (
 // and lets benchstat judge the differences.
 func noConflict(e *env) (string, error) {
 	var b strings.Builder
-	whole := fmt.Sprintf("go test -run '^$' -bench '^Benchmark(PutObject|HeadObject)$' -count %d ./retry", e.count)
-	fast := fmt.Sprintf("go test -run '^$' -bench '^BenchmarkFastPath$' -count %d ./retry", e.count)
+	whole := "go test -run '^$' -bench '^Benchmark(PutObject|HeadObject)$' -count 1 ./retry"
+	fast := "go test -run '^$' -bench '^BenchmarkFastPath$' -count 1 ./retry"
 	b.WriteString("A whole call against a stub transport that runs the SDK's real serializers, on a bare client\n" +
 		"(the baseline), on one with an empty middleware where OnConflict goes (what the SDK's stack\n" +
 		"charges for any middleware), and with `retry.OnConflict()`. Then the middleware alone against\n" +
 		"an empty one. `~` means benchstat finds no significant difference (p ≥ 0.05). Time on a\n" +
 		"shared machine drifts by 10–30% between runs, so a time difference of that size in either\n" +
 		"direction is the machine, whatever its p; B/op and allocs/op do not drift.\n\n")
+	ns := map[string]float64{}
 	for _, m := range []struct{ cmd, col, what string }{
 		{whole, "/client", "Whole call"},
 		{fast, "/mw", "The middleware alone"},
@@ -29,27 +32,72 @@ func noConflict(e *env) (string, error) {
 		if err != nil {
 			return "", err
 		}
+		for k, v := range medianNs(raw) {
+			ns[k] = v
+		}
 		stat, err := benchstat(raw, m.col)
 		if err != nil {
 			return "", err
 		}
-		fmt.Fprintf(&b, "**%s** — `%s > new.txt`, then `go tool -modfile=bench/go.mod benchstat -col %s new.txt`; "+
-			"%s; %d runs each, medians with 95%% confidence intervals:\n\n```\n%s```\n\n", m.what, m.cmd, m.col, e.machine, e.count, stat)
+		fmt.Fprintf(&b, "**%s** — `%s >> new.txt` %d times (the clients take turns, so a change in the machine's\n"+
+			"load falls on all of them), then `go tool -modfile=bench/go.mod benchstat -col %s new.txt`; %s;\n"+
+			"medians with 95%% confidence intervals:\n\n```\n%s```\n\n", m.what, m.cmd, e.count, m.col, e.machine, stat)
+	}
+	for _, op := range []string{"PutObject", "HeadObject"} {
+		add := ns["BenchmarkFastPath/"+op+"/mw=onconflict"] - ns["BenchmarkFastPath/"+op+"/mw=empty"]
+		call := ns["Benchmark"+op+"/client=bare"]
+		if call > 0 {
+			fmt.Fprintf(&b, "%s: OnConflict's middleware takes %.0f ns more than an empty one, %.3f%% of a whole call "+
+				"(%.0f µs on a bare client); medians of the %d runs.\n", op, add, 100*add/call, call/1000, e.count)
+		}
 	}
 	return b.String(), nil
 }
 
-// goBench runs a go test benchmark command in the repository root.
+// medianNs returns the median ns/op of each benchmark in go test output
+// (the mean of the middle two for an even count, as benchstat), the
+// GOMAXPROCS suffix dropped.
+func medianNs(raw []byte) map[string]float64 {
+	all := map[string][]float64{}
+	for _, line := range strings.Split(string(raw), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") || f[3] != "ns/op" {
+			continue
+		}
+		v, err := strconv.ParseFloat(f[2], 64)
+		if err != nil {
+			continue
+		}
+		name := f[0]
+		if i := strings.LastIndexByte(name, '-'); i > 0 {
+			name = name[:i]
+		}
+		all[name] = append(all[name], v)
+	}
+	out := map[string]float64{}
+	for k, v := range all {
+		slices.Sort(v)
+		out[k] = (v[(len(v)-1)/2] + v[len(v)/2]) / 2
+	}
+	return out
+}
+
+// goBench runs a go test benchmark command e.count times in the
+// repository root and returns the outputs one after another.
 func goBench(e *env, cmd string) ([]byte, error) {
 	args := strings.Fields(strings.ReplaceAll(cmd, "'", ""))
-	c := exec.Command(args[0], args[1:]...)
-	c.Dir = e.root
-	c.Stderr = os.Stderr
-	out, err := c.Output()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", cmd, err)
+	var all []byte
+	for range e.count {
+		c := exec.Command(args[0], args[1:]...)
+		c.Dir = e.root
+		c.Stderr = os.Stderr
+		out, err := c.Output()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", cmd, err)
+		}
+		all = append(all, out...)
 	}
-	return out, nil
+	return all, nil
 }
 
 // benchstat runs the benchstat tool of this module over raw results.

@@ -18,11 +18,11 @@ import (
 // guards: the first call on a new client (cold) and the second (warm, with
 // whatever the first call cached). Counted, not timed: the stub answers as
 // S3 does for a bucket the caller owns with nothing in the way.
-func prechecks(*env) (string, error) {
+func prechecks(e *env) (string, error) {
 	var b strings.Builder
 	b.WriteString("Requests the stub received per call, minus the call itself; one client per row, " +
-		"`precheck.Enable()` with the row's option. Counted, not timed, so one run. Every check lets the\n" +
-		"call through here: the extra requests are the whole cost.\n\n")
+		"`precheck.Enable()` with the row's option. Counted, not timed, so one run (" + e.machine + ", `" + e.command + "`).\n" +
+		"Every check lets the call through here: the extra requests are the whole cost.\n\n")
 	b.WriteString("| check | guarded call | bucket | extra requests cold | warm |\n|---|---|---|---|---|\n")
 	ctx := context.Background()
 	for _, c := range precheckCases() {
