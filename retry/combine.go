@@ -20,6 +20,27 @@ type queue struct {
 	// unsure is a write whose leader left before its answer came.
 	unsure *unsureWrite
 	bo     backoff.BackOff // the contention backoff while the key is contended
+	calms  int             // commits in a row that met no contention
+	losses int             // lost races in a row
+	watch  bool            // losing: read until the object stays unchanged over a wait
+	seen   string          // the ETag the previous read found, while watching
+}
+
+// calmAfter is how many commits in a row must meet no contention before
+// the contention backoff starts afresh: a writer that keeps committing
+// while others wait keeps the wait it had earned, so that when it loses
+// once it does not probe a hot key every few milliseconds.
+const calmAfter = 16
+
+// calm records a commit; uncontended says whether it met no contention.
+func (q *queue) calm(uncontended bool) {
+	if !uncontended {
+		q.calms = 0
+		return
+	}
+	if q.calms++; q.calms >= calmAfter {
+		q.bo, q.calms = nil, 0
+	}
 }
 
 type unsureWrite struct {
@@ -177,6 +198,14 @@ func deliver(w *waiter, r result) {
 // requeue puts ws back at the front of the queue after their write lost a
 // race, failing those that lost MaxRounds times. Called with u.mu held.
 func (u *Updater) requeue(q *queue, ws []*waiter, lost error) {
+	if ws == nil { // a wait without a write: count it for the queued
+		ws, q.pending = q.pending, nil
+		for _, w := range ws {
+			if w.state == queued {
+				w.state = inWrite
+			}
+		}
+	}
 	back := make([]*waiter, 0, len(ws)+len(q.pending))
 	for _, w := range ws {
 		if w.state != inWrite {

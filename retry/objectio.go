@@ -88,15 +88,7 @@ func noSuchKey(err error) bool {
 	return errors.As(err, &nsk) || s3err.Code(err) == "NoSuchKey"
 }
 
-// remember makes s the queue's known state and returns it.
-func (u *Updater) remember(q *queue, s *snapshot) *snapshot {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	u.rememberLocked(q, s)
-	return s
-}
-
-// rememberLocked is remember with u.mu held. Content over 64 KiB, or with
+// rememberLocked makes s the queue's known state. Called with u.mu held. Content over 64 KiB, or with
 // MaxCached negative, is not kept: the next round reads it again.
 func (u *Updater) rememberLocked(q *queue, s *snapshot) {
 	q.gen++

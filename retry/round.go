@@ -38,7 +38,15 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 			u.mu.Unlock()
 			return nil
 		}
-		snap = u.remember(q, s)
+		u.mu.Lock()
+		if u.watching(k, q, s) {
+			err := u.backOff(ctx, q)
+			u.mu.Unlock()
+			return err
+		}
+		u.rememberLocked(q, s)
+		u.mu.Unlock()
+		snap = s
 	}
 
 	u.mu.Lock()
@@ -104,9 +112,8 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 		u.rememberLocked(q, &snapshot{exists: true, body: body, etag: aws.ToString(out.ETag),
 			versionID: aws.ToString(out.VersionId), token: pw.token, contentType: snap.contentType,
 			user: snap.user, lineage: lineageAfter(in.Metadata)})
-		if uncontended(batch) {
-			q.bo = nil
-		}
+		q.calm(uncontended(batch))
+		q.losses, q.watch = 0, false
 		u.mu.Unlock()
 		return nil
 	}
@@ -158,7 +165,7 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 		}
 		u.finish(batch, c)
 		u.rememberLocked(q, cur)
-		q.bo = nil
+		q.bo, q.losses, q.watch = nil, 0, false
 		return nil
 	case unproven:
 		for _, w := range batch {
@@ -173,21 +180,53 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 		}
 		return nil
 	}
-	lostErr := conflict.NewError(conflict.PreconditionFailed, "PutObject", k.bucket, k.key, cause)
-	lostErr.Reason = ErrMaxAttempts
-	u.requeue(q, batch, lostErr)
+	u.requeue(q, batch, lostError(k, cause))
+	if q.losses++; q.losses >= 2 {
+		q.watch, q.seen = true, cur.etag
+	}
+	return u.backOff(ctx, q)
+}
+
+// watching reports, for a key whose writes keep losing, whether s shows
+// the object changed since the previous read: then the queued updates wait
+// again instead of writing, since a write would lose too. It costs one
+// read per wait, where a write would cost a read and a write, and it lets
+// the writer that keeps committing go on undisturbed. Once a read finds
+// the object unchanged over a whole wait, the queue writes. Called with
+// u.mu held.
+func (u *Updater) watching(k objectKey, q *queue, s *snapshot) bool {
+	if !q.watch {
+		return false
+	}
+	if s.etag == q.seen {
+		q.watch = false
+		return false
+	}
+	q.seen = s.etag
+	u.requeue(q, nil, lostError(k, nil))
+	return true
+}
+
+func lostError(k objectKey, cause error) *conflict.Error {
+	e := conflict.NewError(conflict.PreconditionFailed, "PutObject", k.bucket, k.key, cause)
+	e.Reason = ErrMaxAttempts
+	return e
+}
+
+// backOff waits the key's contention backoff. Called with u.mu held; it
+// releases it while waiting.
+func (u *Updater) backOff(ctx context.Context, q *queue) error {
 	if q.bo == nil {
 		q.bo = u.opts.Contention()
 	}
 	d := q.bo.NextBackOff()
 	u.mu.Unlock()
-	err = u.opts.Sleep(ctx, d)
+	err := u.opts.Sleep(ctx, d)
 	u.mu.Lock()
 	return err
 }
 
-// uncontended reports a batch none of whose updates lost a race: the
-// contention backoff starts afresh after it.
+// uncontended reports a batch none of whose updates lost a race.
 func uncontended(batch []*waiter) bool {
 	for _, w := range batch {
 		if w.rounds > 0 {
