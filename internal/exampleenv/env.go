@@ -66,7 +66,8 @@ func Open(ctx context.Context) (*Env, error) {
 // OpenReal is Open for a story the in-process server cannot tell (Object
 // Lock enforced, a second account): without an endpoint in the
 // environment it starts versitygw on 127.0.0.1, building it once into the
-// user cache directory when it is missing (about a minute and a half).
+// user cache directory when it is missing (about a minute and a half); the
+// caller is its plain user account, and root plays the stranger (see Real).
 func OpenReal(ctx context.Context) (*Env, error) {
 	if e, ok, err := fromEnvironment(ctx); ok || err != nil {
 		return e, err
@@ -79,9 +80,9 @@ func OpenReal(ctx context.Context) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	other := srv.Config(versitygw.Other)
+	root := srv.Config(versitygw.Root)
 	return &Env{Name: "versitygw " + versitygw.Version + " at " + srv.URL, Faults: conflicttest.NewInjector(1),
-		cfg: srv.Config(versitygw.Root), other: &other, pathStyle: true, wrap: true, close: srv.Stop}, nil
+		cfg: srv.Config(versitygw.Other), other: &root, pathStyle: true, wrap: true, close: srv.Stop}, nil
 }
 
 func fromEnvironment(ctx context.Context) (*Env, bool, error) {
@@ -108,11 +109,13 @@ func InProcess(srv *conflicttest.Server) *Env {
 		cfg: srv.Config, pathStyle: true}
 }
 
-// Real is the endpoint of a versitygw started for a test, with its second
-// account.
+// Real is the endpoint of a versitygw started for a test. The caller is its
+// plain user account (OtherConfig): the root account is an administrator,
+// which sees every bucket in its ListBuckets, as no AWS account does — it
+// plays the stranger (OtherClient).
 func Real(srv *conflicttest.RealServer) *Env {
-	other := srv.OtherConfig
-	return &Env{Name: "versitygw at " + srv.URL, Faults: srv.Faults, cfg: srv.Config, other: &other, pathStyle: true}
+	root := srv.Config
+	return &Env{Name: "versitygw at " + srv.URL, Faults: srv.Faults, cfg: srv.OtherConfig, other: &root, pathStyle: true}
 }
 
 // Close stops what Open started.

@@ -12,7 +12,8 @@ import (
 // len(e.Faults.Records()) before a step, read after it.
 func (e *Env) Since(n int) []conflicttest.Record { return e.Faults.Records()[n:] }
 
-// PrintRequests writes one line per request: operation, key, status, code,
+// PrintRequests writes one line per request: operation, key (the bucket
+// for a bucket's operations), status, code,
 // and who answered when it was not the server (an injected fault, the
 // model of S3, a lost answer).
 func PrintRequests(w io.Writer, recs []conflicttest.Record) {
@@ -30,7 +31,11 @@ func PrintRequests(w io.Writer, recs []conflicttest.Record) {
 		case r.Modeled:
 			answer += " (the model of S3)"
 		}
-		fmt.Fprintf(tw, "    %s\t%s\t%s\n", r.Operation, r.Key, answer)
+		target := r.Key
+		if target == "" {
+			target = r.Bucket
+		}
+		fmt.Fprintf(tw, "    %s\t%s\t%s\n", r.Operation, target, answer)
 	}
 	_ = tw.Flush()
 }
