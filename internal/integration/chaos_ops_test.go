@@ -1,0 +1,250 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/s3conflict/s3conflict/internal/s3err"
+	"github.com/s3conflict/s3conflict/retry"
+)
+
+// worker is one of the chaos goroutines. It alone writes its own bucket
+// (objects k0…k5, versioning, tags) and its life bucket (created and
+// deleted), so the model of those is exact up to the writes of unknown
+// outcome; it races the other workers on the shared keys, where the
+// ledger and the server's history decide.
+type worker struct {
+	*chaos
+	g         int
+	rng       *rand.Rand
+	c         *s3.Client
+	u         *retry.Updater
+	own, life string
+	objs      [6]possible
+	vers      possible // versioning status: absent (never set), Enabled, Suspended
+	btag      possible // the bucket's tag: absent (none) or its value
+	lifeState possible // the life bucket: present or absent
+}
+
+var absent = state{}
+
+// ops are the operations and their weights.
+var ops = []struct {
+	name   string
+	weight int
+	run    func(w *worker, ctx context.Context, id string) error
+}{
+	{"put", 12, (*worker).put}, {"put-if-absent", 8, (*worker).putIfAbsent}, {"put-if-match", 8, (*worker).putIfMatch},
+	{"get", 10, (*worker).get}, {"delete", 6, (*worker).delete}, {"put-tagging", 5, (*worker).putTagging},
+	{"get-tagging", 4, (*worker).getTagging}, {"multipart", 5, (*worker).multipart},
+	{"versioning", 3, (*worker).versioning}, {"bucket-tagging", 3, (*worker).bucketTagging},
+	{"create-bucket", 3, (*worker).createBucket}, {"delete-bucket", 3, (*worker).deleteBucket},
+	{"head-bucket", 2, (*worker).headBucket},
+	{"race-create", 6, (*worker).raceCreate}, {"race-update", 8, (*worker).raceUpdate},
+	{"updater", 6, (*worker).update}, {"claim", 5, (*worker).claim},
+}
+
+func (w *worker) pick() int {
+	total := 0
+	for _, o := range ops {
+		total += o.weight
+	}
+	n := w.rng.IntN(total)
+	for i, o := range ops {
+		if n < o.weight {
+			return i
+		}
+		n -= o.weight
+	}
+	panic("unreachable")
+}
+
+// body is a small unique content: the op id, ":", up to 48 letters.
+func (w *worker) body(id string) string {
+	return id + ":" + strings.Repeat(string(rune('a'+w.rng.IntN(26))), w.rng.IntN(49))
+}
+
+func (w *worker) key() (string, *possible) {
+	i := w.rng.IntN(len(w.objs))
+	return fmt.Sprintf("k%d", i), &w.objs[i]
+}
+
+func (w *worker) bad(id, format string, args ...any) {
+	w.chaos.bad.add("%s (g%d): %s", id, w.g, fmt.Sprintf(format, args...))
+}
+
+// written applies a write of s to p: s after success; s or the old state
+// after an unknown outcome; the old state after a lost race.
+func written(p *possible, s state, err error) {
+	switch outcomeOf(err) {
+	case acked:
+		p.set(s)
+	case unknown:
+		p.widen(s)
+	}
+}
+
+func (w *worker) put(ctx context.Context, id string) error {
+	k, p := w.key()
+	b := w.body(id)
+	_, err := w.c.PutObject(ctx, &s3.PutObjectInput{Bucket: &w.own, Key: &k, Body: strings.NewReader(b)})
+	written(p, state{present: true, body: b}, err)
+	return err
+}
+
+func (w *worker) putIfAbsent(ctx context.Context, id string) error {
+	k, p := w.key()
+	b := w.body(id)
+	_, err := w.c.PutObject(ctx, &s3.PutObjectInput{Bucket: &w.own, Key: &k, Body: strings.NewReader(b), IfNoneMatch: aws.String("*")})
+	w.created(id, k, p, state{present: true, body: b}, err)
+	return err
+}
+
+// created checks and applies a create-if-absent.
+func (w *worker) created(id, k string, p *possible, s state, err error) {
+	if err == nil && !p.narrow(func(s state) bool { return !s.present }) {
+		w.bad(id, "%s: If-None-Match * acknowledged, but the key held %v", k, *p)
+	}
+	written(p, s, err)
+}
+
+func (w *worker) putIfMatch(ctx context.Context, id string) error {
+	k, p := w.key()
+	var cur []state
+	for _, s := range *p {
+		if s.present {
+			cur = append(cur, s)
+		}
+	}
+	if len(cur) == 0 {
+		return w.putIfAbsent(ctx, id)
+	}
+	old := cur[w.rng.IntN(len(cur))]
+	b := w.body(id)
+	_, err := w.c.PutObject(ctx, &s3.PutObjectInput{Bucket: &w.own, Key: &k, Body: strings.NewReader(b), IfMatch: aws.String(md5hex([]byte(old.body)))})
+	written(p, state{present: true, body: b}, err)
+	return err
+}
+
+func (w *worker) get(ctx context.Context, id string) error {
+	k, p := w.key()
+	out, err := w.c.GetObject(ctx, &s3.GetObjectInput{Bucket: &w.own, Key: &k})
+	if err == nil {
+		var got []byte
+		got, err = io.ReadAll(out.Body)
+		out.Body.Close()
+		if err == nil && !p.narrow(func(s state) bool { return s.present && s.body == string(got) }) {
+			w.bad(id, "%s: read %.40q, the model allows %v", k, got, *p)
+		}
+	} else if s3err.Code(err) == "NoSuchKey" && !p.narrow(func(s state) bool { return !s.present }) {
+		w.bad(id, "%s: NoSuchKey, the model allows %v", k, *p)
+	}
+	return err
+}
+
+func (w *worker) delete(ctx context.Context, id string) error {
+	k, p := w.key()
+	_, err := w.c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &w.own, Key: &k})
+	written(p, absent, err)
+	return err
+}
+
+func (w *worker) putTagging(ctx context.Context, id string) error {
+	k, p := w.key()
+	_, err := w.c.PutObjectTagging(ctx, &s3.PutObjectTaggingInput{Bucket: &w.own, Key: &k,
+		Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String("chaos"), Value: aws.String(id)}}}})
+	if o := outcomeOf(err); !p.retag(id, o) && o == acked {
+		w.bad(id, "%s: tagging acknowledged, but the model says absent", k)
+	}
+	return err
+}
+
+func (w *worker) getTagging(ctx context.Context, id string) error {
+	k, p := w.key()
+	out, err := w.c.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: &w.own, Key: &k})
+	if err == nil {
+		tag := tagValue(out.TagSet)
+		if !p.narrow(func(s state) bool { return s.present && s.tags == tag }) {
+			w.bad(id, "%s: tag %q, the model allows %v", k, tag, *p)
+		}
+	} else if s3err.Code(err) == "NoSuchKey" && !p.narrow(func(s state) bool { return !s.present }) {
+		w.bad(id, "%s: tagging NoSuchKey, the model allows %v", k, *p)
+	}
+	return err
+}
+
+func tagValue(tags []types.Tag) string {
+	for _, t := range tags {
+		if aws.ToString(t.Key) == "chaos" {
+			return aws.ToString(t.Value)
+		}
+	}
+	return ""
+}
+
+func (w *worker) multipart(ctx context.Context, id string) error {
+	k, p := w.key()
+	b := w.body(id)
+	up := retry.MultipartUpload{Create: &s3.CreateMultipartUploadInput{Bucket: &w.own, Key: &k},
+		Body: strings.NewReader(b), Size: int64(len(b))}
+	if w.rng.IntN(2) == 0 {
+		up.IfNoneMatch = aws.String("*")
+	}
+	_, err := retry.UploadMultipart(ctx, w.c, up)
+	if up.IfNoneMatch != nil {
+		w.created(id, k, p, state{present: true, body: b}, err)
+	} else {
+		written(p, state{present: true, body: b}, err)
+	}
+	return err
+}
+
+func (w *worker) versioning(ctx context.Context, _ string) error {
+	st := []types.BucketVersioningStatus{types.BucketVersioningStatusEnabled, types.BucketVersioningStatusSuspended}[w.rng.IntN(2)]
+	_, err := w.c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: &w.own,
+		VersioningConfiguration: &types.VersioningConfiguration{Status: st}})
+	written(&w.vers, state{present: true, body: string(st)}, err)
+	return err
+}
+
+func (w *worker) bucketTagging(ctx context.Context, id string) error {
+	if w.rng.IntN(3) == 0 {
+		_, err := w.c.DeleteBucketTagging(ctx, &s3.DeleteBucketTaggingInput{Bucket: &w.own})
+		written(&w.btag, absent, err)
+		return err
+	}
+	_, err := w.c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: &w.own,
+		Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String("chaos"), Value: aws.String(id)}}}})
+	written(&w.btag, state{present: true, body: id}, err)
+	return err
+}
+
+func (w *worker) createBucket(ctx context.Context, _ string) error {
+	_, err := w.c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &w.life})
+	written(&w.lifeState, state{present: true}, err)
+	return err
+}
+
+func (w *worker) deleteBucket(ctx context.Context, _ string) error {
+	_, err := w.c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: &w.life})
+	written(&w.lifeState, absent, err)
+	return err
+}
+
+func (w *worker) headBucket(ctx context.Context, id string) error {
+	_, err := w.c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &w.life})
+	seen := err == nil
+	if err == nil || s3err.Status(err) == 404 {
+		if !w.lifeState.narrow(func(s state) bool { return s.present == seen }) {
+			w.bad(id, "life bucket: exists=%v, the model allows %v", seen, w.lifeState)
+		}
+	}
+	return err
+}

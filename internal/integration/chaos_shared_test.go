@@ -1,0 +1,289 @@
+package integration
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/s3conflict/s3conflict/internal/s3err"
+	"github.com/s3conflict/s3conflict/retry"
+)
+
+// write is one write to a key many goroutines write: what was sent and
+// what its caller was told.
+type write struct {
+	id      string
+	op      string // "create" (If-None-Match *), "update" (If-Match), "update-fn", "claim"
+	body    string // what it wrote ("" for an Updater's function)
+	ifMatch string // the ETag of an update's condition
+	out     outcome
+	version string // the VersionId of an acknowledged write
+	owner   string // for a lost claim: the owner its error named
+	err     error
+}
+
+// ledger holds the writes to the shared keys, in the order they returned.
+type ledger struct {
+	mu     sync.Mutex
+	writes map[string][]write // by key
+}
+
+func (l *ledger) add(key string, w write) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.writes == nil {
+		l.writes = map[string][]write{}
+	}
+	l.writes[key] = append(l.writes[key], w)
+}
+
+func (l *ledger) keys(prefix string) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var ks []string
+	for k := range l.writes {
+		if strings.HasPrefix(k, prefix) {
+			ks = append(ks, k)
+		}
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+func (l *ledger) of(key string) map[string]write {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	m := map[string]write{}
+	for _, w := range l.writes[key] {
+		m[w.id] = w
+	}
+	return m
+}
+
+// landed checks, for one shared key, the ids of the writes that the
+// server's state shows landed (count: how often each appears) against what
+// their callers were told.
+func landed(key string, writes map[string]write, count map[string]int, fail func(string, ...any)) {
+	for id, n := range count {
+		w, ok := writes[id]
+		switch {
+		case !ok:
+			fail("%s: holds %q, which no call wrote", key, id)
+		case n > 1:
+			fail("%s: write %s landed %d times", key, id, n)
+		case w.out == lostRace:
+			fail("%s: write %s landed, but its caller was told it lost the race: %v", key, id, w.err)
+		}
+	}
+	for id, w := range writes {
+		if w.out == acked && count[id] == 0 {
+			fail("%s: write %s (%s) was acknowledged but is not there", key, id, w.op)
+		}
+	}
+}
+
+// raceKey is one of the shared keys of the race bucket (versioned), all
+// written with conditions only: creates with If-None-Match *, updates
+// with If-Match on the ETag just read.
+func (w *worker) raceKey() string { return fmt.Sprintf("r%d", w.rng.IntN(w.raceKeys)) }
+
+func (w *worker) raceCreate(ctx context.Context, id string) error {
+	return w.racePut(ctx, id, w.raceKey(), "")
+}
+
+func (w *worker) raceUpdate(ctx context.Context, id string) error {
+	k := w.raceKey()
+	out, err := w.c.GetObject(ctx, &s3.GetObjectInput{Bucket: &w.race, Key: &k})
+	if err != nil {
+		if s3err.Code(err) == "NoSuchKey" {
+			return w.racePut(ctx, id, k, "")
+		}
+		return err
+	}
+	out.Body.Close()
+	return w.racePut(ctx, id, k, strings.Trim(aws.ToString(out.ETag), `"`))
+}
+
+func (w *worker) racePut(ctx context.Context, id, k, ifMatch string) error {
+	b := w.body(id)
+	in := &s3.PutObjectInput{Bucket: &w.race, Key: &k, Body: bytes.NewReader([]byte(b)), IfNoneMatch: aws.String("*")}
+	op := "create"
+	if ifMatch != "" {
+		in.IfNoneMatch, in.IfMatch, op = nil, aws.String(`"`+ifMatch+`"`), "update"
+	}
+	out, err := w.c.PutObject(ctx, in)
+	rec := write{id: id, op: op, body: b, ifMatch: ifMatch, out: outcomeOf(err), err: err}
+	if err == nil {
+		rec.version = aws.ToString(out.VersionId)
+	}
+	w.ledger.add(k, rec)
+	return err
+}
+
+// update appends the op id to a JSON list on a shared key through the
+// worker's client's Updater: the final list names every update that
+// landed, once.
+func (w *worker) update(ctx context.Context, id string) error {
+	k := fmt.Sprintf("u%d", w.rng.IntN(4))
+	_, err := w.u.Update(ctx, w.upd, k, func(cur []byte, exists bool) ([]byte, error) {
+		var v struct{ IDs []string }
+		if exists {
+			if err := json.Unmarshal(cur, &v); err != nil {
+				return nil, err
+			}
+		}
+		v.IDs = append(v.IDs, id)
+		return json.Marshal(v)
+	})
+	w.ledger.add(k, write{id: id, op: "update-fn", out: outcomeOf(err), err: err})
+	return err
+}
+
+func (w *worker) claim(ctx context.Context, id string) error {
+	k := fmt.Sprintf("c%d", w.rng.IntN(w.claimKeys))
+	_, err := w.u.Claim(ctx, w.upd, k, id)
+	rec := write{id: id, op: "claim", body: id, out: outcomeOf(err), err: err}
+	var lost *retry.ClaimLost
+	if errors.As(err, &lost) {
+		rec.owner = lost.Owner
+	}
+	w.ledger.add(k, rec)
+	return err
+}
+
+// verifyShared checks the shared keys against the ledger, reading with a
+// client without faults.
+func (c *chaos) verifyShared(ctx context.Context, plain *s3.Client) {
+	for _, k := range c.ledger.keys("r") {
+		c.verifyRace(ctx, plain, k)
+	}
+	for _, k := range c.ledger.keys("u") {
+		count := map[string]int{}
+		out, err := plain.GetObject(ctx, &s3.GetObjectInput{Bucket: &c.upd, Key: &k})
+		if err == nil {
+			var v struct{ IDs []string }
+			err = json.NewDecoder(out.Body).Decode(&v)
+			out.Body.Close()
+			for _, id := range v.IDs {
+				count[id]++
+			}
+		}
+		if err != nil && s3err.Code(err) != "NoSuchKey" {
+			c.bad.add("%s: final read: %v", k, err)
+			continue
+		}
+		landed(k, c.ledger.of(k), count, c.bad.add)
+	}
+	for _, k := range c.ledger.keys("c") {
+		owner, err := retry.Owner(ctx, plain, c.upd, k)
+		if err != nil && !errors.Is(err, retry.ErrNotClaimed) {
+			c.bad.add("%s: final read: %v", k, err)
+			continue
+		}
+		count := map[string]int{}
+		if err == nil {
+			count[owner] = 1
+		}
+		writes := c.ledger.of(k)
+		landed(k, writes, count, c.bad.add)
+		for _, w := range writes {
+			if w.owner != "" && w.owner != owner {
+				c.bad.add("%s: claim %s was told %q had won, but the owner is %q", k, w.id, w.owner, owner)
+			}
+		}
+	}
+}
+
+// verifyRace checks one race key by its history (the bucket is
+// versioned): the versions are exactly the landed writes, with their
+// bytes, chained — one create, and every update over the version whose
+// ETag it named, no version replaced twice — ending at the current one.
+func (c *chaos) verifyRace(ctx context.Context, plain *s3.Client, k string) {
+	fail := c.bad.add
+	writes := c.ledger.of(k)
+	count := map[string]int{}
+	consumed := map[string]string{} // ETag → the update that replaced it
+	ids := map[string]string{}      // ETag → the write that made it
+	creates, latest := 0, ""
+	pages := s3.NewListObjectVersionsPaginator(plain, &s3.ListObjectVersionsInput{Bucket: &c.race, Prefix: &k})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			fail("%s: listing versions: %v", k, err)
+			return
+		}
+		if len(page.DeleteMarkers) > 0 {
+			fail("%s: %d delete markers, but nothing deletes race keys", k, len(page.DeleteMarkers))
+		}
+		for _, v := range page.Versions {
+			if aws.ToString(v.Key) != k {
+				continue
+			}
+			out, err := plain.GetObject(ctx, &s3.GetObjectInput{Bucket: &c.race, Key: &k, VersionId: v.VersionId})
+			if err != nil {
+				fail("%s: reading version %s: %v", k, aws.ToString(v.VersionId), err)
+				return
+			}
+			var body bytes.Buffer
+			_, err = body.ReadFrom(out.Body)
+			out.Body.Close()
+			if err != nil {
+				fail("%s: reading version %s: %v", k, aws.ToString(v.VersionId), err)
+				return
+			}
+			id, _, _ := strings.Cut(body.String(), ":")
+			count[id]++
+			w, ok := writes[id]
+			if !ok {
+				continue // landed() says so
+			}
+			if w.body != body.String() {
+				fail("%s: version %s holds %.40q, write %s sent %.40q", k, aws.ToString(v.VersionId), body.String(), id, w.body)
+			}
+			if w.version != "" && w.version != aws.ToString(v.VersionId) {
+				fail("%s: write %s was acknowledged as version %s but landed as %s", k, id, w.version, aws.ToString(v.VersionId))
+			}
+			etag := strings.Trim(aws.ToString(v.ETag), `"`)
+			ids[etag] = id
+			if aws.ToBool(v.IsLatest) {
+				latest = id
+			}
+			switch w.op {
+			case "create":
+				creates++
+			case "update":
+				if other, dup := consumed[w.ifMatch]; dup {
+					fail("%s: writes %s and %s both replaced the version with ETag %s", k, other, id, w.ifMatch)
+				}
+				consumed[w.ifMatch] = id
+			}
+		}
+	}
+	landed(k, writes, count, fail)
+	if len(ids) > 0 && creates != 1 {
+		fail("%s: %d versions were made by If-None-Match *, want 1", k, creates)
+	}
+	var tips []string
+	for etag, id := range ids {
+		if _, ok := consumed[etag]; !ok {
+			tips = append(tips, id)
+		}
+	}
+	for etag, id := range consumed {
+		if _, ok := ids[etag]; !ok {
+			fail("%s: update %s landed over ETag %s, which no version has", k, id, etag)
+		}
+	}
+	sort.Strings(tips)
+	if len(ids) > 0 && (len(tips) != 1 || tips[0] != latest) {
+		fail("%s: the history does not end in the current version %s: unreplaced versions %v", k, latest, tips)
+	}
+}

@@ -1,0 +1,245 @@
+package integration
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/stretchr/testify/require"
+
+	"github.com/s3conflict/s3conflict/conflict"
+	"github.com/s3conflict/s3conflict/internal/s3err"
+	"github.com/s3conflict/s3conflict/internal/s3test"
+	"github.com/s3conflict/s3conflict/precheck"
+	"github.com/s3conflict/s3conflict/retry"
+)
+
+// Chaos settings: S3CONFLICT_CHAOS_SEED (default: drawn, and logged) and
+// S3CONFLICT_CHAOS_OPS (default chaosOps).
+const (
+	chaosOps     = 1200
+	chaosWorkers = 8
+	callLimit    = 30 * time.Second // a call still running after this is a discrepancy
+	hangLimit    = 90 * time.Second // an op still running after this is a hang: the test fails at once
+)
+
+// chaos is one run: what every worker shares.
+type chaos struct {
+	seed      uint64
+	race, upd string // shared buckets: versioned (raw conditional writes), unversioned (Updater, Claim)
+	raceKeys  int
+	claimKeys int
+	ledger    ledger
+	bad       discrepancies
+
+	mu     sync.Mutex
+	counts map[string]*[3]int // op → outcomes
+	errs   map[string]int     // "op: error class" → count
+}
+
+func (c *chaos) count(op string, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.counts[op] == nil {
+		c.counts[op] = new([3]int)
+	}
+	c.counts[op][outcomeOf(err)]++
+	if err != nil {
+		c.errs[op+": "+errClass(err)]++
+	}
+}
+
+// errClass names an error for the summary: the S3 code, ambiguous, or
+// the transport's failure.
+func errClass(err error) string {
+	switch {
+	case errors.Is(err, retry.ErrAmbiguousWrite):
+		return "ambiguous"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "deadline"
+	}
+	if code := s3err.Code(err); code != "" {
+		return code
+	}
+	if k := conflict.Classify(err); k != conflict.None {
+		return k.String()
+	}
+	if errors.As(err, new(*retry.ClaimLost)) {
+		return "claim lost"
+	}
+	return "transport"
+}
+
+// TestChaos runs S3CONFLICT_CHAOS_OPS mixed operations from 8 goroutines,
+// through two clients with retry.OnConflict (one also with
+// precheck.Enable), against versitygw behind client-side faults:
+// OperationAborted, ConditionalRequestConflict, 412 on conditional writes,
+// 500, connection resets before the request and lost responses after it.
+// Then it reads the server's state with a client without faults and
+// checks it against a model of what every call was told. The seed fixes
+// each worker's operations and the faults' draws; the interleaving of the
+// goroutines is the scheduler's.
+func TestChaos(t *testing.T) {
+	b := versity(t)
+	seed := rand.Uint64() % 1e9
+	if s := os.Getenv("S3CONFLICT_CHAOS_SEED"); s != "" {
+		var err error
+		seed, err = strconv.ParseUint(s, 10, 64)
+		require.NoError(t, err, "S3CONFLICT_CHAOS_SEED")
+	}
+	n := chaosOps
+	if s := os.Getenv("S3CONFLICT_CHAOS_OPS"); s != "" {
+		var err error
+		n, err = strconv.Atoi(s)
+		require.NoError(t, err, "S3CONFLICT_CHAOS_OPS")
+	}
+	t.Logf("seed %d, %d operations (S3CONFLICT_CHAOS_SEED=%d S3CONFLICT_CHAOS_OPS=%d to run it again)", seed, n, seed, n)
+	start := time.Now()
+
+	plain := b.client(nil)
+	prefix := s3test.BucketName(t)
+	mk := func(name string, versioned bool) string {
+		name = prefix + "-" + name
+		_, err := plain.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: &name})
+		require.NoError(t, err)
+		if versioned {
+			s3test.EnableVersioning(t, plain, name)
+		}
+		return name
+	}
+	c := &chaos{seed: seed, race: mk("race", true), upd: mk("upd", false), counts: map[string]*[3]int{}, errs: map[string]int{},
+		raceKeys: max(4, n/60), claimKeys: max(4, n/80)}
+	f := newFront(seed)
+	unlimited := func(o *retry.Options) { o.Budget = retry.Unlimited() }
+	clients := []*s3.Client{
+		b.client(nil, f.install, quickSDKRetries, retry.OnConflict(fast, unlimited), precheck.Enable()),
+		b.client(nil, f.install, quickSDKRetries, retry.OnConflict(fast, unlimited)),
+	}
+	var workers []*worker
+	for g := range chaosWorkers {
+		cl := clients[g%len(clients)]
+		w := &worker{chaos: c, g: g, rng: rand.New(rand.NewPCG(seed, uint64(g))), c: cl,
+			u:   retry.NewUpdater(cl, func(o *retry.UpdateOptions) { fast(&o.Options); unlimited(&o.Options) }),
+			own: mk(fmt.Sprintf("own%d", g), false), life: fmt.Sprintf("%s-life%d", prefix, g)}
+		for i := range w.objs {
+			w.objs[i].set(absent)
+		}
+		w.vers.set(absent)
+		w.btag.set(absent)
+		w.lifeState.set(absent)
+		workers = append(workers, w)
+	}
+
+	if !run(t, workers, n) {
+		return
+	}
+	ran := time.Since(start)
+	c.verify(t, plain, workers)
+	c.summary(t, f, n, ran, time.Since(start))
+	for i, d := range c.bad.all() {
+		if i == 20 {
+			t.Errorf("… %d more", len(c.bad.all())-20)
+			break
+		}
+		t.Errorf("seed %d: %s", seed, d)
+	}
+	if t.Failed() {
+		t.Logf("reproduce: S3CONFLICT_CHAOS_SEED=%d S3CONFLICT_CHAOS_OPS=%d go test -race -run TestChaos ./internal/integration", seed, n)
+	}
+}
+
+// run runs n ops over the workers; it reports false, having failed t,
+// when an op hangs.
+func run(t *testing.T, workers []*worker, n int) bool {
+	busy := make([]atomic.Pointer[string], len(workers))
+	since := make([]atomic.Int64, len(workers))
+	var wg sync.WaitGroup
+	for i, w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range (n + len(workers) - 1 - i) / len(workers) {
+				op := ops[w.pick()]
+				id := fmt.Sprintf("g%d-%d", w.g, k)
+				what := op.name + " " + id
+				since[i].Store(time.Now().UnixNano())
+				busy[i].Store(&what)
+				ctx, cancel := context.WithTimeout(context.Background(), callLimit)
+				err := op.run(w, ctx, id)
+				if ctx.Err() != nil {
+					w.bad(id, "%s did not return within %v: %v", op.name, callLimit, err)
+				}
+				cancel()
+				busy[i].Store(nil)
+				w.count(op.name, err)
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	watch := time.NewTicker(time.Second)
+	defer watch.Stop()
+	for {
+		select {
+		case <-done:
+			return true
+		case <-watch.C:
+			for i := range workers {
+				if what := busy[i].Load(); what != nil && time.Since(time.Unix(0, since[i].Load())) > hangLimit {
+					buf := make([]byte, 1<<20)
+					buf = buf[:runtime.Stack(buf, true)]
+					t.Errorf("seed %d: worker %d hangs in %s for more than %v; goroutines:\n%s", workers[0].seed, i, *what, hangLimit, buf)
+					return false
+				}
+			}
+		}
+	}
+}
+
+func (c *chaos) summary(t *testing.T, f *front, n int, ran, total time.Duration) {
+	var names []string
+	for name := range c.counts {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	fmt.Fprintf(&b, "seed %d: %d operations by %d goroutines in %v (verified after %v)\n", c.seed, n, chaosWorkers,
+		ran.Round(time.Millisecond), total.Round(time.Millisecond))
+	fmt.Fprintf(&b, "  %-15s %6s %6s %6s %8s\n", "operation", "ok", "lost", "error", "total")
+	for _, name := range names {
+		o := c.counts[name]
+		fmt.Fprintf(&b, "  %-15s %6d %6d %6d %8d\n", name, o[acked], o[lostRace], o[unknown], o[0]+o[1]+o[2])
+	}
+	reqs, faults := f.faults()
+	fmt.Fprintf(&b, "  requests %d; faults:", reqs)
+	var kinds []string
+	for k := range faults {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		fmt.Fprintf(&b, " %s %d,", k, faults[k])
+	}
+	var errs []string
+	for e := range c.errs {
+		errs = append(errs, e)
+	}
+	sort.Strings(errs)
+	b.WriteString("\n  errors:")
+	for _, e := range errs {
+		fmt.Fprintf(&b, " %s %d;", e, c.errs[e])
+	}
+	fmt.Fprintf(&b, "\n  discrepancies: %d", len(c.bad.all()))
+	t.Log(b.String())
+}
