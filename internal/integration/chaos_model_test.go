@@ -84,6 +84,19 @@ func (p *possible) narrow(keep func(state) bool) bool {
 	return true
 }
 
+// mapped applies f to every state: after an unknown outcome the old
+// states stay possible too.
+func (p *possible) mapped(o outcome, f func(state) state) {
+	var q possible
+	for _, s := range *p {
+		if o != acked {
+			q.widen(s)
+		}
+		q.widen(f(s))
+	}
+	*p = q
+}
+
 // retag gives every present state tags t: after a tagging write (all of
 // them when acknowledged, as extra states when unknown).
 func (p *possible) retag(t string, o outcome) bool {
@@ -166,11 +179,7 @@ func (c *chaos) verify(t *testing.T, plain *s3.Client, workers []*worker) {
 			err = nil
 		}
 		check(w, "bucket tag", got, err, w.btag)
-		_, err = plain.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &w.life})
-		got = state{present: err == nil}
-		if s3err.Status(err) == 404 {
-			err = nil
-		}
+		got, err = readLife(ctx, plain, w.life)
 		check(w, "life bucket", got, err, w.lifeState)
 	}
 	c.verifyShared(ctx, plain)
@@ -195,4 +204,17 @@ func readObject(ctx context.Context, c *s3.Client, bucket, key string) (state, e
 		return absent, err
 	}
 	return state{present: true, body: string(b), tags: tagValue(tags.TagSet)}, nil
+}
+
+// readLife reads a life bucket's state: whether it exists, and x's body.
+func readLife(ctx context.Context, c *s3.Client, bucket string) (state, error) {
+	_, err := c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &bucket})
+	if s3err.Status(err) == 404 {
+		return absent, nil
+	}
+	if err != nil {
+		return absent, err
+	}
+	x, err := readObject(ctx, c, bucket, "x")
+	return state{present: true, body: x.body}, err
 }

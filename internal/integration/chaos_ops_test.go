@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -30,7 +31,7 @@ type worker struct {
 	objs      [6]possible
 	vers      possible // versioning status: absent (never set), Enabled, Suspended
 	btag      possible // the bucket's tag: absent (none) or its value
-	lifeState possible // the life bucket: present or absent
+	lifeState possible // the life bucket: present or absent, with its one object's body ("": none)
 }
 
 var absent = state{}
@@ -45,8 +46,8 @@ var ops = []struct {
 	{"get", 10, (*worker).get}, {"delete", 6, (*worker).delete}, {"put-tagging", 5, (*worker).putTagging},
 	{"get-tagging", 4, (*worker).getTagging}, {"multipart", 5, (*worker).multipart},
 	{"versioning", 3, (*worker).versioning}, {"bucket-tagging", 3, (*worker).bucketTagging},
-	{"create-bucket", 3, (*worker).createBucket}, {"delete-bucket", 3, (*worker).deleteBucket},
-	{"head-bucket", 2, (*worker).headBucket},
+	{"create-bucket", 3, (*worker).createBucket}, {"delete-bucket", 4, (*worker).deleteBucket},
+	{"head-bucket", 2, (*worker).headBucket}, {"life-put", 2, (*worker).lifePut}, {"life-delete", 2, (*worker).lifeDelete},
 	{"race-create", 6, (*worker).raceCreate}, {"race-update", 8, (*worker).raceUpdate},
 	{"updater", 6, (*worker).update}, {"claim", 5, (*worker).claim},
 }
@@ -76,6 +77,18 @@ func (w *worker) key() (string, *possible) {
 	return fmt.Sprintf("k%d", i), &w.objs[i]
 }
 
+// absentKey is, most of the time, a key that may be absent: creates
+// that can succeed.
+func (w *worker) absentKey() (string, *possible) {
+	for range 4 {
+		k, p := w.key()
+		if slices.Contains(*p, absent) {
+			return k, p
+		}
+	}
+	return w.key()
+}
+
 func (w *worker) bad(id, format string, args ...any) {
 	w.chaos.bad.add("%s (g%d): %s", id, w.g, fmt.Sprintf(format, args...))
 }
@@ -100,7 +113,7 @@ func (w *worker) put(ctx context.Context, id string) error {
 }
 
 func (w *worker) putIfAbsent(ctx context.Context, id string) error {
-	k, p := w.key()
+	k, p := w.absentKey()
 	b := w.body(id)
 	_, err := w.c.PutObject(ctx, &s3.PutObjectInput{Bucket: &w.own, Key: &k, Body: strings.NewReader(b), IfNoneMatch: aws.String("*")})
 	w.created(id, k, p, state{present: true, body: b}, err)
@@ -202,49 +215,6 @@ func (w *worker) multipart(ctx context.Context, id string) error {
 		w.created(id, k, p, state{present: true, body: b}, err)
 	} else {
 		written(p, state{present: true, body: b}, err)
-	}
-	return err
-}
-
-func (w *worker) versioning(ctx context.Context, _ string) error {
-	st := []types.BucketVersioningStatus{types.BucketVersioningStatusEnabled, types.BucketVersioningStatusSuspended}[w.rng.IntN(2)]
-	_, err := w.c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: &w.own,
-		VersioningConfiguration: &types.VersioningConfiguration{Status: st}})
-	written(&w.vers, state{present: true, body: string(st)}, err)
-	return err
-}
-
-func (w *worker) bucketTagging(ctx context.Context, id string) error {
-	if w.rng.IntN(3) == 0 {
-		_, err := w.c.DeleteBucketTagging(ctx, &s3.DeleteBucketTaggingInput{Bucket: &w.own})
-		written(&w.btag, absent, err)
-		return err
-	}
-	_, err := w.c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: &w.own,
-		Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String("chaos"), Value: aws.String(id)}}}})
-	written(&w.btag, state{present: true, body: id}, err)
-	return err
-}
-
-func (w *worker) createBucket(ctx context.Context, _ string) error {
-	_, err := w.c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &w.life})
-	written(&w.lifeState, state{present: true}, err)
-	return err
-}
-
-func (w *worker) deleteBucket(ctx context.Context, _ string) error {
-	_, err := w.c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: &w.life})
-	written(&w.lifeState, absent, err)
-	return err
-}
-
-func (w *worker) headBucket(ctx context.Context, id string) error {
-	_, err := w.c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &w.life})
-	seen := err == nil
-	if err == nil || s3err.Status(err) == 404 {
-		if !w.lifeState.narrow(func(s state) bool { return s.present == seen }) {
-			w.bad(id, "life bucket: exists=%v, the model allows %v", seen, w.lifeState)
-		}
 	}
 	return err
 }
