@@ -40,6 +40,7 @@ func (g *gatedClient) PutObject(ctx context.Context, in *s3.PutObjectInput, optF
 	return g.Client.PutObject(ctx, in, optFns...)
 }
 
+// incr adds one to a decimal counter; absent is zero.
 func incr(cur []byte, exists bool) ([]byte, error) {
 	n := 0
 	if exists {

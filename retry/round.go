@@ -8,9 +8,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-
-	"github.com/s3conflict/s3conflict/conflict"
-	"github.com/s3conflict/s3conflict/internal/s3err"
 )
 
 // round is one step of a queue's leader: settle a write a previous leader
@@ -134,96 +131,6 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 	}
 	pw.clean = lost && unknown == 0
 	return u.settle(ctx, k, q, pw, batch, err)
-}
-
-// settle reads the object to learn whether pw, carrying batch's changes,
-// landed after an answer that does not tell (cause; nil when the answer
-// never came), and acts on it.
-func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingWrite, batch []*waiter, cause error) error {
-	cur := &snapshot{}
-	var err error
-	if !pw.clean {
-		cur, err = u.read(ctx, k)
-	}
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if err != nil {
-		if ctx.Err() != nil {
-			q.unsure, q.snap = &unsureWrite{w: pw, waiters: batch}, nil
-			return ctx.Err()
-		}
-		for _, w := range batch {
-			deliver(w, result{err: ambiguousUpdate(k, errors.Join(cause, err))})
-		}
-		return nil
-	}
-	switch judge(pw, cur) {
-	case landed:
-		c := Committed{Proven: true, Superseded: cur.token != pw.token}
-		if !c.Superseded {
-			c.ETag, c.VersionID = cur.etag, cur.versionID
-		}
-		u.finish(batch, c)
-		u.rememberLocked(q, cur)
-		q.bo, q.losses, q.watch = nil, 0, false
-		return nil
-	case unproven:
-		for _, w := range batch {
-			deliver(w, result{err: ambiguousUpdate(k, cause)})
-		}
-		return nil
-	}
-	q.snap = nil // read again after the wait
-	if st := s3err.Status(cause); cause != nil && !isLostRace(cause) && st != 0 && st < 500 {
-		for _, w := range batch { // refused, for a reason other than a race
-			deliver(w, result{err: cause})
-		}
-		return nil
-	}
-	u.requeue(q, batch, lostError(k, cause))
-	if q.losses++; q.losses >= 2 {
-		q.watch, q.seen = true, cur.etag
-	}
-	return u.backOff(ctx, q)
-}
-
-// watching reports, for a key whose writes keep losing, whether s shows
-// the object changed since the previous read: then the queued updates wait
-// again instead of writing, since a write would lose too. It costs one
-// read per wait, where a write would cost a read and a write, and it lets
-// the writer that keeps committing go on undisturbed. Once a read finds
-// the object unchanged over a whole wait, the queue writes. Called with
-// u.mu held.
-func (u *Updater) watching(k objectKey, q *queue, s *snapshot) bool {
-	if !q.watch {
-		return false
-	}
-	if s.etag == q.seen {
-		q.watch = false
-		return false
-	}
-	q.seen = s.etag
-	u.requeue(q, nil, lostError(k, nil))
-	return true
-}
-
-func lostError(k objectKey, cause error) *conflict.Error {
-	e := conflict.NewError(conflict.PreconditionFailed, "PutObject", k.bucket, k.key, cause)
-	e.Reason = ErrMaxAttempts
-	return e
-}
-
-// backOff waits the key's contention backoff. Called with u.mu held; it
-// releases it while waiting.
-func (u *Updater) backOff(ctx context.Context, q *queue) error {
-	if q.bo == nil {
-		q.bo = u.opts.Contention()
-	}
-	d := q.bo.NextBackOff()
-	u.mu.Unlock()
-	err := u.opts.Sleep(ctx, d)
-	u.mu.Lock()
-	return err
 }
 
 // uncontended reports a batch none of whose updates lost a race.

@@ -17,21 +17,31 @@ import (
 	"github.com/s3conflict/s3conflict/retry"
 )
 
+// exampleBucket starts an in-process S3 server on 127.0.0.1 (with faults
+// in front of it), and a client with OnConflict that has created bucket.
+func exampleBucket(ctx context.Context, bucket string, faults ...conflicttest.Fault) (*conflicttest.Server, *s3.Client, error) {
+	srv, err := conflicttest.Start(conflicttest.WithFaults(faults...))
+	if err != nil {
+		return nil, nil, err
+	}
+	client := srv.Client(retry.OnConflict())
+	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket}); err != nil {
+		srv.Close()
+		return nil, nil, err
+	}
+	return srv, client, nil
+}
+
 // Ten goroutines count visits in one object. None is lost, and the
 // Updater combines the updates that meet in time into one write.
 func ExampleUpdater() {
-	srv, err := conflicttest.Start() // an in-process S3 on 127.0.0.1
+	ctx := context.Background()
+	srv, client, err := exampleBucket(ctx, "stats") // an in-process S3 on 127.0.0.1
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	defer srv.Close()
-	ctx := context.Background()
-	client := srv.Client(retry.OnConflict())
-	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("stats")}); err != nil {
-		fmt.Println(err)
-		return
-	}
 
 	u := retry.NewUpdater(client) // one per client, shared by every goroutine
 	count := func(cur []byte, exists bool) ([]byte, error) {
@@ -70,18 +80,13 @@ func ExampleUpdater() {
 
 // Two workers claim one job; exactly one gets it, and the other learns who.
 func ExampleClaim() {
-	srv, err := conflicttest.Start()
+	ctx := context.Background()
+	srv, client, err := exampleBucket(ctx, "jobs")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	defer srv.Close()
-	ctx := context.Background()
-	client := srv.Client(retry.OnConflict())
-	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("jobs")}); err != nil {
-		fmt.Println(err)
-		return
-	}
 
 	if _, err := retry.Claim(ctx, client, "jobs", "invoice-42", "worker-a"); err == nil {
 		fmt.Println("worker-a claimed invoice-42")
@@ -102,19 +107,14 @@ func ExampleClaim() {
 // The completion of a multipart upload meets ConditionalRequestConflict
 // (injected here): the dead upload is aborted and the upload starts again.
 func ExampleUploadMultipart() {
-	srv, err := conflicttest.Start(conflicttest.WithFaults(conflicttest.Fault{
-		Operation: "CompleteMultipartUpload", Code: "ConditionalRequestConflict", Times: 1}))
+	ctx := context.Background()
+	srv, client, err := exampleBucket(ctx, "backups", conflicttest.Fault{
+		Operation: "CompleteMultipartUpload", Code: "ConditionalRequestConflict", Times: 1})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	defer srv.Close()
-	ctx := context.Background()
-	client := srv.Client(retry.OnConflict())
-	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("backups")}); err != nil {
-		fmt.Println(err)
-		return
-	}
 	data := bytes.Repeat([]byte("backup "), 1000)
 	_, err = retry.UploadMultipart(ctx, client, retry.MultipartUpload{
 		Create: &s3.CreateMultipartUploadInput{Bucket: aws.String("backups"), Key: aws.String("db.dump")},

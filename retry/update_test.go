@@ -8,10 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	awsretry "github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -22,28 +19,15 @@ import (
 	"github.com/s3conflict/s3conflict/retry"
 )
 
-// addOne increments a decimal counter; absent is zero.
-func addOne(cur []byte, exists bool) ([]byte, error) {
-	n := 0
-	if exists {
-		var err error
-		if n, err = strconv.Atoi(string(cur)); err != nil {
-			return nil, err
-		}
-	}
-	return []byte(strconv.Itoa(n + 1)), nil
-}
-
-// quickSDKRetries makes the SDK's own retryer resend a lost answer after
-// a millisecond instead of up to a second.
-func quickSDKRetries(o *s3.Options) {
-	o.Retryer = awsretry.NewStandard(func(so *awsretry.StandardOptions) {
-		so.Backoff = awsretry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return time.Millisecond, nil })
-		so.RateLimiter = ratelimit.None
-	})
-}
-
 func noWait(o *retry.UpdateOptions) { fast(&o.Options) }
+
+// serve starts an in-process server with a fresh bucket.
+func serve(t *testing.T, optFns ...func(*s3.Options)) (*conflicttest.Server, *s3.Client, string) {
+	t.Helper()
+	srv := conflicttest.NewServer(t)
+	c := srv.Client(optFns...)
+	return srv, c, s3test.NewBucket(t, c, false)
+}
 
 func get(t *testing.T, c *s3.Client, bucket, key string) string {
 	t.Helper()
@@ -57,15 +41,13 @@ func get(t *testing.T, c *s3.Client, bucket, key string) string {
 
 func TestUpdateCreatesThenChanges(t *testing.T) {
 	t.Parallel()
-	srv := conflicttest.NewServer(t)
-	c := srv.Client()
-	bucket := s3test.NewBucket(t, c, false)
+	srv, c, bucket := serve(t)
 	u := retry.NewUpdater(c)
-	res, err := u.Update(context.Background(), bucket, "n", addOne)
+	res, err := u.Update(context.Background(), bucket, "n", retry.Incr)
 	require.NoError(t, err)
 	assert.True(t, res.Changed)
 	assert.NotEmpty(t, res.ETag)
-	res2, err := u.Update(context.Background(), bucket, "n", addOne)
+	res2, err := u.Update(context.Background(), bucket, "n", retry.Incr)
 	require.NoError(t, err)
 	assert.NotEqual(t, res.ETag, res2.ETag)
 	assert.Equal(t, 1, srv.Faults.Count("GetObject"), "the second update started from the first one's write")
@@ -76,9 +58,7 @@ func TestUpdateCreatesThenChanges(t *testing.T) {
 // and comes back as is.
 func TestUpdateNoChangeAndError(t *testing.T) {
 	t.Parallel()
-	srv := conflicttest.NewServer(t)
-	c := srv.Client()
-	bucket := s3test.NewBucket(t, c, false)
+	srv, c, bucket := serve(t)
 	s3test.Put(t, c, bucket, "n", "5")
 	puts := srv.Faults.Count("PutObject")
 	res, err := retry.Update(context.Background(), c, bucket, "n", func([]byte, bool) ([]byte, error) { return nil, retry.ErrNoChange })
@@ -94,19 +74,17 @@ func TestUpdateNoChangeAndError(t *testing.T) {
 
 func TestUpdateSizeCap(t *testing.T) {
 	t.Parallel()
-	srv := conflicttest.NewServer(t)
-	c := srv.Client()
-	bucket := s3test.NewBucket(t, c, false)
+	srv, c, bucket := serve(t)
 	s3test.Put(t, c, bucket, "big", strings.Repeat("x", 2000))
 	capped := func(o *retry.UpdateOptions) { o.MaxSize = 1000 }
-	_, err := retry.Update(context.Background(), c, bucket, "big", addOne, capped)
+	_, err := retry.Update(context.Background(), c, bucket, "big", retry.Incr, capped)
 	assert.ErrorIs(t, err, retry.ErrTooLarge)
 	_, err = retry.Update(context.Background(), c, bucket, "small", func([]byte, bool) ([]byte, error) {
 		return make([]byte, 1001), nil
 	}, capped)
 	assert.ErrorIs(t, err, retry.ErrTooLarge, "the new content is capped too, before sending")
 	assert.Equal(t, 1, srv.Faults.Count("PutObject"), "only the setup's write was sent")
-	_, err = retry.Update(context.Background(), c, bucket, "big", addOne, func(o *retry.UpdateOptions) { o.MaxSize = -1 })
+	_, err = retry.Update(context.Background(), c, bucket, "big", retry.Incr, func(o *retry.UpdateOptions) { o.MaxSize = -1 })
 	assert.ErrorIs(t, err, strconv.ErrSyntax, "no cap: the function saw all 2000 bytes")
 }
 
@@ -115,12 +93,10 @@ func TestUpdateSizeCap(t *testing.T) {
 // applied twice.
 func TestUpdateLostAnswerAppliedOnce(t *testing.T) {
 	t.Parallel()
-	srv := conflicttest.NewServer(t)
-	c := srv.Client(quickSDKRetries)
-	bucket := s3test.NewBucket(t, c, false)
+	srv, c, bucket := serve(t, s3test.QuickSDKRetries)
 	s3test.Put(t, c, bucket, "n", "41")
 	srv.Faults.Add(conflicttest.Fault{Operation: "PutObject", Key: "n", LoseResponse: true, Times: 1})
-	res, err := retry.Update(context.Background(), c, bucket, "n", addOne)
+	res, err := retry.Update(context.Background(), c, bucket, "n", retry.Incr)
 	require.NoError(t, err)
 	assert.True(t, res.Proven)
 	assert.False(t, res.Superseded)
@@ -136,7 +112,7 @@ func TestUpdateOneDecisionMaker(t *testing.T) {
 	srv := conflicttest.NewServer(t, conflicttest.WithFaults(conflicttest.Fault{Operation: "PutObject", Key: "n", Code: "ConditionalRequestConflict"}))
 	c := srv.Client(retry.OnConflict(fast, func(o *retry.Options) { o.MaxAttempts = 5 }))
 	bucket := s3test.NewBucket(t, c, false)
-	_, err := retry.Update(context.Background(), c, bucket, "n", addOne, noWait, func(o *retry.UpdateOptions) { o.MaxAttempts = 3 })
+	_, err := retry.Update(context.Background(), c, bucket, "n", retry.Incr, noWait, func(o *retry.UpdateOptions) { o.MaxAttempts = 3 })
 	require.ErrorIs(t, err, conflict.Transient)
 	require.ErrorIs(t, err, retry.ErrMaxAttempts)
 	assert.Equal(t, 3, srv.Faults.Count("PutObject"))
@@ -146,9 +122,7 @@ func TestUpdateOneDecisionMaker(t *testing.T) {
 // caller's error stays its own.
 func TestUpdateCombinedErrorsStayOwn(t *testing.T) {
 	t.Parallel()
-	srv := conflicttest.NewServer(t)
-	c := srv.Client()
-	bucket := s3test.NewBucket(t, c, false)
+	srv, c, bucket := serve(t)
 	u := retry.NewUpdater(c)
 	mine := errors.New("refused")
 	var wg sync.WaitGroup
@@ -157,7 +131,7 @@ func TestUpdateCombinedErrorsStayOwn(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			fn := addOne
+			fn := retry.Incr
 			switch i % 8 {
 			case 3:
 				fn = func([]byte, bool) ([]byte, error) { return nil, mine }
@@ -191,12 +165,12 @@ func TestUpdateBadInput(t *testing.T) {
 		name        string
 		bucket, key string
 		fn          retry.UpdateFunc
-	}{{"no bucket", "", "k", addOne}, {"no key", "b", "", addOne}, {"no function", "b", "k", nil}} {
+	}{{"no bucket", "", "k", retry.Incr}, {"no key", "b", "", retry.Incr}, {"no function", "b", "k", nil}} {
 		_, err := retry.Update(context.Background(), c, tc.bucket, tc.key, tc.fn)
 		assert.Error(t, err, tc.name)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := retry.Update(ctx, c, "b", "k", addOne)
+	_, err := retry.Update(ctx, c, "b", "k", retry.Incr)
 	assert.ErrorIs(t, err, context.Canceled)
 }

@@ -35,7 +35,7 @@ func TestClaimExactlyOnce(t *testing.T) {
 					inj = conflicttest.NewInjector(3, conflicttest.Fault{Operation: "PutObject", LoseResponse: true, Times: 1},
 						conflicttest.Fault{Operation: "PutObject", LoseResponse: true, Probability: tc.lose})
 				}
-				shared := retry.NewUpdater(b.client(inj, quickSDKRetries))
+				shared := retry.NewUpdater(b.client(inj, s3test.QuickSDKRetries))
 				const workers = 20
 				errs := make([]error, workers)
 				var wg sync.WaitGroup
@@ -45,7 +45,7 @@ func TestClaimExactlyOnce(t *testing.T) {
 						defer wg.Done()
 						u := shared
 						if !tc.shared {
-							u = retry.NewUpdater(b.client(inj, quickSDKRetries))
+							u = retry.NewUpdater(b.client(inj, s3test.QuickSDKRetries))
 						}
 						_, errs[i] = u.Claim(context.Background(), bucket, "jobs/42", fmt.Sprintf("worker-%02d", i))
 					}()

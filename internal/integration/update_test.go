@@ -5,11 +5,8 @@ import (
 	"encoding/json"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	awsretry "github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -18,15 +15,6 @@ import (
 	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/retry"
 )
-
-// quickSDKRetries makes the SDK's own retryer resend a lost response after
-// a millisecond instead of up to a second, and never run out of quota.
-func quickSDKRetries(o *s3.Options) {
-	o.Retryer = awsretry.NewStandard(func(so *awsretry.StandardOptions) {
-		so.Backoff = awsretry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return time.Millisecond, nil })
-		so.RateLimiter = ratelimit.None
-	})
-}
 
 // increment adds one to a JSON counter; absent is zero.
 func increment(cur []byte, exists bool) ([]byte, error) {
@@ -80,7 +68,7 @@ func TestCounterExact(t *testing.T) {
 				}
 				ups := make([]*retry.Updater, tc.clients)
 				for i := range ups {
-					c := b.client(inj, retry.OnConflict(fast), quickSDKRetries)
+					c := b.client(inj, retry.OnConflict(fast), s3test.QuickSDKRetries)
 					ups[i] = retry.NewUpdater(c, func(o *retry.UpdateOptions) { fast(&o.Options) })
 				}
 				var wg sync.WaitGroup
