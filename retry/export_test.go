@@ -1,5 +1,11 @@
 package retry
 
+import "time"
+
 // Incr, for the external tests: adds one to a decimal counter; absent is
 // zero.
 var Incr = incr
+
+// StopBudgetClock makes b's clock stand still at now, so that tests of its
+// waits do not depend on how fast the machine runs.
+func StopBudgetClock(b *Budget, now time.Time) { b.now = func() time.Time { return now } }

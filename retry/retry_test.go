@@ -253,15 +253,17 @@ func TestBudgetSlowsBeforeRefusing(t *testing.T) {
 	t.Parallel()
 	stub := s3stub.New(aborted(), aborted(), s3stub.OK)
 	var waits []time.Duration
+	budget := retry.NewBudget(10, 1, time.Second) // one token, then one every 100 ms
+	retry.StopBudgetClock(budget, time.Now())     // no refill between the two retries
 	c := stub.Client(retry.OnConflict(fast, func(o *retry.Options) {
-		o.Budget = retry.NewBudget(10, 1, time.Second) // one token, then one every 100 ms
+		o.Budget = budget
 		o.Sleep = func(ctx context.Context, d time.Duration) error { waits = append(waits, d); return nil }
 	}))
 	_, err := c.PutBucketTagging(context.Background(), tagging("b"))
 	require.NoError(t, err)
 	require.Len(t, waits, 2)
 	assert.Zero(t, waits[0])
-	assert.InDelta(t, 100*time.Millisecond, waits[1], float64(20*time.Millisecond), "the second retry waits for a token")
+	assert.Equal(t, 100*time.Millisecond, waits[1], "the second retry waits for a token")
 }
 
 func TestMaxAttempts(t *testing.T) {
