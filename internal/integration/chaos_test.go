@@ -123,8 +123,8 @@ func TestChaos(t *testing.T) {
 	f := newFront(seed)
 	unlimited := func(o *retry.Options) { o.Budget = retry.Unlimited() }
 	clients := []*s3.Client{
-		b.client(nil, f.install, quickSDKRetries, retry.OnConflict(fast, unlimited), precheck.Enable()),
-		b.client(nil, f.install, quickSDKRetries, retry.OnConflict(fast, unlimited)),
+		b.client(nil, f.install, s3test.QuickSDKRetries, retry.OnConflict(fast, unlimited), precheck.Enable()),
+		b.client(nil, f.install, s3test.QuickSDKRetries, retry.OnConflict(fast, unlimited)),
 	}
 	var workers []*worker
 	for g := range chaosWorkers {
