@@ -40,11 +40,11 @@ func (em *emitter) emit(ctx context.Context, e Event, m *meter) {
 	em.log(ctx, e)
 }
 
-// level is the record's level: a retry at Debug, a give-up at Warn, the
-// rest (resolved, accept, rename) at Info.
+// level is the record's level: a retry and a wait behind other calls at
+// Debug, a give-up at Warn, the rest (resolved, accept, rename) at Info.
 func level(a Action) slog.Level {
 	switch a {
-	case Retry:
+	case Retry, Waited:
 		return slog.LevelDebug
 	case Stop:
 		return slog.LevelWarn
@@ -74,6 +74,12 @@ func (em *emitter) log(ctx context.Context, e Event) {
 	}
 	if e.BudgetWait > 0 {
 		attrs = append(attrs, slog.Duration("budget_wait", e.BudgetWait))
+	}
+	if e.WaitedFor != "" {
+		attrs = append(attrs, slog.String("waited_for", e.WaitedFor), slog.Int("ahead", e.Ahead))
+	}
+	if e.Behind > 0 {
+		attrs = append(attrs, slog.Int("behind", e.Behind))
 	}
 	if e.NewBucket != "" {
 		attrs = append(attrs, slog.String("new_bucket", e.NewBucket))

@@ -13,7 +13,7 @@ import (
 // Every call that meets a conflict ends with exactly one final event:
 // Resolved, Accept or Stop. All events of one call share its CallID.
 type Event struct {
-	Action Action // Retry, Rename, Accept, Stop or Resolved
+	Action Action // Retry, Rename, Accept, Stop, Resolved or Waited
 	// CallID is the same on every event and record of one call (16 hex
 	// digits), so that interleaved retries of concurrent calls can be told
 	// apart. It is made at the call's first conflict: a call that meets
@@ -34,10 +34,21 @@ type Event struct {
 	// BudgetWait is, for Retry, the part of Delay the budget added.
 	BudgetWait time.Duration
 	// Waited is the time the call spent waiting so far (every Delay before
-	// this decision): for Resolved, "resolved after Attempt requests,
-	// having waited Waited".
-	Waited    time.Duration
-	Elapsed   time.Duration // since the first request of the call
+	// this decision, its wait behind other calls included): for Resolved,
+	// "resolved after Attempt requests, having waited Waited".
+	Waited time.Duration
+	// WaitedFor is, for Waited (and for a Stop that ended such a wait), the
+	// CallID of the call just ahead of this one when it began to wait: the
+	// holder of the bucket, or the last call waiting for it (whose own
+	// Waited record carries that id). Ahead is how many calls were ahead of
+	// it then, the holder included. Empty and 0 on other events.
+	WaitedFor string
+	Ahead     int
+	// Behind is, for Retry, how many calls of the client were waiting
+	// behind this one on the same bucket: its delay is its backoff's delay
+	// shared among them (see the package documentation, Coordination).
+	Behind    int
+	Elapsed   time.Duration // since the call began (its first request, or its wait behind other calls)
 	RequestID string
 	HostID    string
 	// Err is, for Stop, the error the call returns; for Resolved nil;

@@ -90,7 +90,7 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 			return false, err // not a conflict: not ours to judge
 		}
 		if t.id == "" {
-			t.id = newCallID()
+			t.id = t.held.callID()
 			if t.describe != nil {
 				t.describe(t)
 			}
@@ -163,7 +163,8 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 			if !t.rewindable {
 				return false, stop(ErrBodyNotRewindable)
 			}
-			if n >= s.maxAttempts {
+			behind := t.held.behind() // they share this call's probes (coord.go)
+			if n >= s.maxAttempts*(behind+1) {
 				return false, stop(ErrMaxAttempts)
 			}
 			if bo == nil {
@@ -173,6 +174,7 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 			if d == backoff.Stop {
 				return false, stop(ErrBackoffStopped)
 			}
+			d = shareDelay(d, behind)
 			if s.maxElapsed > 0 && elapsed+d > s.maxElapsed {
 				return false, stop(ErrMaxElapsed)
 			}
@@ -188,7 +190,7 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 				return false, stop(context.DeadlineExceeded)
 			}
 			e := ev(Retry)
-			e.Delay, e.BudgetWait = d+bw, bw
+			e.Delay, e.BudgetWait, e.Behind = d+bw, bw, behind
 			l.emit(ctx, t, e)
 			if werr := o.Sleep(ctx, d+bw); werr != nil {
 				elapsed = o.Now().Sub(start)

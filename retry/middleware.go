@@ -25,6 +25,9 @@ func OnConflict(optFns ...func(*Options)) func(*s3.Options) {
 	l := newLoop(optFns, true)
 	return func(o *s3.Options) {
 		m := &middlewareImpl{l: l, opts: o, meter: meter{opts: o}}
+		if !l.opts.NoCoordination {
+			m.coord = newCoordinator()
+		}
 		o.APIOptions = append(o.APIOptions, m.register)
 	}
 }
@@ -32,11 +35,12 @@ func OnConflict(optFns ...func(*Options)) func(*s3.Options) {
 // register puts the loop at the front of the Initialize step, in place of
 // an earlier registration; not on a presign client, nor when Disabled.
 func (m *middlewareImpl) register(stack *middleware.Stack) error {
+	mw := m.inherit(stack)
 	presign, err := stackid.Unregister(stack, stackid.Retry)
 	if presign || err != nil || m.l.opts.Disabled {
 		return err
 	}
-	return stack.Initialize.Add(m, middleware.Before)
+	return stack.Initialize.Add(mw, middleware.Before)
 }
 
 // middlewareImpl is the conflict loop on the Initialize step: there the
@@ -50,6 +54,9 @@ type middlewareImpl struct {
 	opts  *s3.Options
 	meter meter
 	inner stackid.Inner
+	// coord queues the client's calls that S3 serializes per bucket; nil
+	// when Options.NoCoordination.
+	coord *coordinator
 }
 
 // ID returns the middleware's ID on the stack.
@@ -59,8 +66,23 @@ func (*middlewareImpl) ID() string { return stackid.Retry }
 func (m *middlewareImpl) HandleInitialize(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (
 	out middleware.InitializeOutput, md middleware.Metadata, err error,
 ) {
+	return m.handle(ctx, in, next, m.coord)
+}
+
+// handle is HandleInitialize with the coordinator the call queues in.
+func (m *middlewareImpl) handle(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler, c *coordinator) (
+	out middleware.InitializeOutput, md middleware.Metadata, err error,
+) {
 	if _, ok := in.Parameters.(*s3.CreateSessionInput); ok {
 		return next.HandleInitialize(ctx, in) // the SDK's own call for directory buckets
+	}
+	start := m.l.opts.Now()
+	var h held
+	if bucket, ok := serialized(in.Parameters); ok && c != nil {
+		if h, err = m.take(ctx, c, bucket, start); err != nil {
+			return out, md, err
+		}
+		defer c.release(h.ln)
 	}
 	w, params := conditional(in.Parameters, m.l.opts.NoWriteToken)
 	in.Parameters = params
@@ -80,12 +102,11 @@ func (m *middlewareImpl) HandleInitialize(ctx context.Context, in middleware.Ini
 			rewindable = false
 		}
 	}
-	start := m.l.opts.Now()
 	out, md, err = next.HandleInitialize(ctx, in)
 	if err == nil {
 		return out, md, nil
 	}
-	return m.slow(ctx, in, next, start, seeker, offset, rewindable, w, out, md, err)
+	return m.slow(ctx, in, next, start, h, seeker, offset, rewindable, w, out, md, err)
 }
 
 // reader returns the client for this module's own reads (the proof of a
@@ -95,7 +116,7 @@ func (m *middlewareImpl) reader() *s3.Client { return m.inner.Client(m.opts) }
 // slow is everything after a failed first attempt, kept out of the fast
 // path so that a call without conflicts costs no more than it must.
 func (m *middlewareImpl) slow(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler,
-	start time.Time, seeker io.Seeker, offset int64, rewindable bool, w *write,
+	start time.Time, h held, seeker io.Seeker, offset int64, rewindable bool, w *write,
 	out middleware.InitializeOutput, md middleware.Metadata, err error,
 ) (middleware.InitializeOutput, middleware.Metadata, error) {
 	op := middleware.GetOperationName(ctx)
@@ -105,7 +126,7 @@ func (m *middlewareImpl) slow(ctx context.Context, in middleware.InitializeInput
 	if dc := inDo(ctx); dc != nil {
 		return m.aside(ctx, dc, op, in, w, out, md, err)
 	}
-	t := &target{op: op, rewindable: rewindable, canAccept: emptyOutput(op) != nil, meter: &m.meter}
+	t := &target{op: op, rewindable: rewindable, canAccept: emptyOutput(op) != nil, meter: &m.meter, held: h, waited: h.waited}
 	if seeker != nil {
 		t.rewind = func() error {
 			_, err := seeker.Seek(offset, io.SeekStart)

@@ -47,10 +47,15 @@ const (
 	// requests, having waited Waited"), logged at Info. As a Policy's
 	// Action it stops, like Stop.
 	Resolved
+	// Waited is never chosen, only reported: the call waited Delay behind
+	// other calls of its client on the same bucket (Event.WaitedFor,
+	// Event.Ahead) before its first request; logged at Debug. As a
+	// Policy's Action it stops, like Stop.
+	Waited
 )
 
 var actionNames = [...]string{Default: "default", Retry: "retry", Stop: "stop", Accept: "accept", Rename: "rename",
-	Resolved: "resolved"}
+	Resolved: "resolved", Waited: "waited"}
 
 // String returns the action's lower-case name.
 func (a Action) String() string {
@@ -93,8 +98,9 @@ type Options struct {
 	// 0: DefaultMaxAttempts (20); 1: never resend.
 	MaxAttempts int
 
-	// MaxElapsed caps the time from the first request to the start of the
-	// last one. 0: DefaultMaxElapsed (45 s); negative: no cap.
+	// MaxElapsed caps the time from the call's start (its first request,
+	// or its wait behind other calls of the client) to the start of its
+	// last request. 0: DefaultMaxElapsed (45 s); negative: no cap.
 	MaxElapsed time.Duration
 
 	// Policies refine the reaction per kind, operation and code. They are
@@ -137,6 +143,15 @@ type Options struct {
 
 	// Now tells the time. nil: time.Now.
 	Now func() time.Time
+
+	// NoCoordination turns off the queue per bucket: by default (false)
+	// the calls of one client that S3 applies one at a time per bucket —
+	// configuration writes, CreateBucket and DeleteBucket — wait in line
+	// for each other instead of racing into OperationAborted, and a call
+	// that meets OperationAborted probes for those behind it (see the
+	// package documentation, Coordination). A per-call OnConflict queues
+	// with the client's calls unless it sets NoCoordination.
+	NoCoordination bool
 }
 
 // copy returns o with its slices copied, so that later changes by the

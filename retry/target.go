@@ -28,6 +28,8 @@ type target struct {
 	// resolve tells, for a PreconditionFailed answer, whether it was our
 	// own earlier send; nil: it is a lost race.
 	resolve func(ctx context.Context) resolution
+	// held is the bucket lane the call holds, if any (coordination).
+	held held
 
 	// Set by run.
 	id     string        // the call's id, made at its first conflict

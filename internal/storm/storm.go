@@ -45,8 +45,13 @@ type Result struct {
 	QuotaLeft int               // the SDK's retry quota left; -1: not used
 }
 
-// Ours is s3conflict's retry.OnConflict as a strategy.
+// Ours is s3conflict's retry.OnConflict as a strategy, with the queue per
+// bucket off (Options.NoCoordination): a storm measures the backoff of
+// callers that cannot coordinate, as those of separate clients or
+// processes. The callers of one client queue by default and send about one
+// request each after the storm (internal/crowd measures that).
 func Ours(optFns ...func(*retry.Options)) baseline.Strategy {
+	optFns = append([]func(*retry.Options){func(o *retry.Options) { o.NoCoordination = true }}, optFns...)
 	return baseline.Strategy{Name: "s3conflict", ClientOptions: []func(*s3.Options){retry.OnConflict(optFns...)}}
 }
 

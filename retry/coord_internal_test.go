@@ -1,0 +1,51 @@
+package retry
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/middleware"
+	"github.com/stretchr/testify/assert"
+)
+
+// An uncontended call allocates nothing for coordination: a configuration
+// write takes and gives back its bucket's lane (reused), other operations
+// never touch the coordinator.
+func TestCoordUncontendedAllocatesNothing(t *testing.T) {
+	next := middleware.InitializeHandlerFunc(func(ctx context.Context, in middleware.InitializeInput) (
+		middleware.InitializeOutput, middleware.Metadata, error,
+	) {
+		return middleware.InitializeOutput{}, middleware.Metadata{}, nil
+	})
+	m := &middlewareImpl{l: newLoop(nil, true), coord: newCoordinator()}
+	for _, params := range []any{
+		&s3.PutBucketTaggingInput{Bucket: aws.String("b")},
+		&s3.CreateBucketInput{Bucket: aws.String("b")},
+		&s3.HeadObjectInput{Bucket: aws.String("b"), Key: aws.String("k")},
+	} {
+		in := middleware.InitializeInput{Parameters: params}
+		allocs := testing.AllocsPerRun(100, func() {
+			_, _, _ = m.HandleInitialize(context.Background(), in, next)
+		})
+		assert.Zero(t, allocs, "%T", params)
+	}
+	assert.Empty(t, m.coord.lanes, "every lane given back")
+}
+
+// The shared delay: the backoff's delay divided among the callers, within
+// MinSharedDelay and the delay itself.
+func TestShareDelay(t *testing.T) {
+	ms := time.Millisecond
+	for _, tc := range []struct {
+		d    time.Duration
+		k    int
+		want time.Duration
+	}{
+		{1000 * ms, 0, 1000 * ms}, {1000 * ms, 4, 200 * ms}, {1000 * ms, 49, 100 * ms}, {50 * ms, 49, 50 * ms}, {150 * ms, 9, 100 * ms},
+	} {
+		assert.Equal(t, tc.want, shareDelay(tc.d, tc.k), "%v, %d behind", tc.d, tc.k)
+	}
+}
