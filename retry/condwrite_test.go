@@ -8,10 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsretry "github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/stretchr/testify/assert"
@@ -20,17 +18,11 @@ import (
 	"github.com/s3conflict/s3conflict/conflict"
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
 	"github.com/s3conflict/s3conflict/internal/s3stub"
+	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/retry"
 )
 
 const tokenHeader = "X-Amz-Meta-S3conflict-Token"
-
-// sdkNoWait makes the SDK's own retryer resend at once.
-func sdkNoWait(o *s3.Options) {
-	o.Retryer = awsretry.NewStandard(func(so *awsretry.StandardOptions) {
-		so.Backoff = awsretry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
-	})
-}
 
 // Our first send lands and its response is lost; the SDK resends and is
 // answered 409 ConditionalRequestConflict; the loop (or Do's next pass)
@@ -52,7 +44,7 @@ func TestOwnWriteAfterResendAnd409IsNotALostRace(t *testing.T) {
 				conflicttest.Fault{Operation: "PutObject", Key: "claim", LoseResponse: true, Times: 1},
 				conflicttest.Fault{Operation: "PutObject", Key: "claim", Code: "ConditionalRequestConflict", Times: 1},
 			))
-			c := srv.Client(sdkNoWait, retry.OnConflict(fast, func(o *retry.Options) { o.NoWriteToken = tc.noToken }))
+			c := srv.Client(s3test.QuickSDKRetries, retry.OnConflict(fast, func(o *retry.Options) { o.NoWriteToken = tc.noToken }))
 			_, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("claims")})
 			require.NoError(t, err)
 			var out *s3.PutObjectOutput
@@ -168,7 +160,7 @@ func TestCopyAndCompleteAfterResend(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			stub := resentThen412(tc.head)
-			out, err := tc.call(stub.Client(sdkNoWait, retry.OnConflict(fast)))
+			out, err := tc.call(stub.Client(s3test.QuickSDKRetries, retry.OnConflict(fast)))
 			writes := 0
 			for _, r := range stub.Requests() {
 				if r.Method != http.MethodHead {
