@@ -126,8 +126,10 @@ type Options struct {
 	// (Stop) at Warn. nil: no records at all.
 	Logger *slog.Logger
 
-	// OnEvent, when set, is called once per decision with the same facts
-	// as the log record, from the goroutine of the call.
+	// OnEvent, when set, is called once per decision, and once more with
+	// Resolved when a resent call succeeds, with the same facts as the log
+	// record, from the goroutine of the call. It must be safe for concurrent
+	// use: calls of one client run on many goroutines.
 	OnEvent func(Event)
 
 	// Sleep waits for d or until ctx ends, returning ctx.Err() then.
