@@ -115,3 +115,13 @@ func (w *worker) headBucket(ctx context.Context, id string) error {
 	}
 	return err
 }
+
+// createStranger tries to create the stranger's bucket (another account's,
+// readable by ours): it must never be reported created or already ours.
+func (w *worker) createStranger(ctx context.Context, id string) error {
+	_, err := w.c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &w.stranger})
+	if err == nil || errors.Is(err, conflict.AlreadyOwned) {
+		w.bad(id, "the stranger's bucket %s was reported created (%v)", w.stranger, err)
+	}
+	return err
+}
