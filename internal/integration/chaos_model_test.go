@@ -1,19 +1,13 @@
 package integration
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"sync"
-	"testing"
-
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/s3conflict/s3conflict/conflict"
-	"github.com/s3conflict/s3conflict/internal/s3err"
 	"github.com/s3conflict/s3conflict/retry"
 )
 
@@ -142,79 +136,4 @@ func (d *discrepancies) all() []string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return slices.Clone(d.list)
-}
-
-// verify reads the server's state with a client without faults and
-// checks it against the model: every worker's objects, versioning, bucket
-// tag and life bucket, then the shared keys.
-func (c *chaos) verify(t *testing.T, plain *s3.Client, workers []*worker) {
-	ctx := context.Background()
-	check := func(w *worker, what string, got state, err error, p possible) {
-		switch {
-		case err != nil:
-			c.bad.add("g%d %s: final read: %v", w.g, what, err)
-		case !slices.Contains(p, got):
-			c.bad.add("g%d %s: the server holds %v, the model allows %v", w.g, what, got, p)
-		}
-	}
-	for _, w := range workers {
-		for i, p := range w.objs {
-			k := fmt.Sprintf("k%d", i)
-			got, err := readObject(ctx, plain, w.own, k)
-			check(w, k, got, err, p)
-		}
-		var got state
-		v, err := plain.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: &w.own})
-		if err == nil && v.Status != "" {
-			got = state{present: true, body: string(v.Status)}
-		}
-		check(w, "versioning", got, err, w.vers)
-		got = absent
-		bt, err := plain.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: &w.own})
-		if err == nil {
-			if tag := tagValue(bt.TagSet); tag != "" {
-				got = state{present: true, body: tag}
-			}
-		} else if s3err.Code(err) == "NoSuchTagSet" {
-			err = nil
-		}
-		check(w, "bucket tag", got, err, w.btag)
-		got, err = readLife(ctx, plain, w.life)
-		check(w, "life bucket", got, err, w.lifeState)
-	}
-	c.verifyShared(ctx, plain)
-}
-
-// readObject reads an object's state: body and tag, or absent.
-func readObject(ctx context.Context, c *s3.Client, bucket, key string) (state, error) {
-	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key})
-	if s3err.Code(err) == "NoSuchKey" {
-		return absent, nil
-	}
-	if err != nil {
-		return absent, err
-	}
-	b, err := io.ReadAll(out.Body)
-	out.Body.Close()
-	if err != nil {
-		return absent, err
-	}
-	tags, err := c.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: &bucket, Key: &key})
-	if err != nil {
-		return absent, err
-	}
-	return state{present: true, body: string(b), tags: tagValue(tags.TagSet)}, nil
-}
-
-// readLife reads a life bucket's state: whether it exists, and x's body.
-func readLife(ctx context.Context, c *s3.Client, bucket string) (state, error) {
-	_, err := c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &bucket})
-	if s3err.Status(err) == 404 {
-		return absent, nil
-	}
-	if err != nil {
-		return absent, err
-	}
-	x, err := readObject(ctx, c, bucket, "x")
-	return state{present: true, body: x.body}, err
 }

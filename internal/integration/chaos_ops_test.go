@@ -26,9 +26,11 @@ type worker struct {
 	*chaos
 	g         int
 	rng       *rand.Rand
-	c         *s3.Client
-	u         *retry.Updater
-	oracle    *s3.Client // the same account without faults
+	clients   []*s3.Client
+	updaters  []*retry.Updater
+	c         *s3.Client     // the client of this op: one of clients
+	u         *retry.Updater // its Updater
+	oracle    *s3.Client     // the same account without faults
 	own, life string
 	objs      [6]possible
 	vers      possible // versioning status: absent (never set), Enabled, Suspended

@@ -128,12 +128,13 @@ func (w *worker) racePut(ctx context.Context, id, k, ifMatch string) error {
 	return err
 }
 
-// update appends the op id to a JSON list on a shared key through the
-// worker's client's Updater: the final list names every update that
-// landed, once.
+// update appends the op id to a JSON list on a shared key of the race
+// bucket (versioned) through the client's Updater: the final list names
+// every update that landed, once, and the version an update was
+// acknowledged with holds it.
 func (w *worker) update(ctx context.Context, id string) error {
 	k := fmt.Sprintf("u%d", w.rng.IntN(4))
-	_, err := w.u.Update(ctx, w.upd, k, func(cur []byte, exists bool) ([]byte, error) {
+	res, err := w.u.Update(ctx, w.race, k, func(cur []byte, exists bool) ([]byte, error) {
 		var v struct{ IDs []string }
 		if exists {
 			if err := json.Unmarshal(cur, &v); err != nil {
@@ -143,7 +144,7 @@ func (w *worker) update(ctx context.Context, id string) error {
 		v.IDs = append(v.IDs, id)
 		return json.Marshal(v)
 	})
-	w.ledger.add(k, write{id: id, op: "update-fn", out: outcomeOf(err), err: err})
+	w.ledger.add(k, write{id: id, op: "update-fn", out: outcomeOf(err), err: err, version: res.VersionID})
 	return err
 }
 
@@ -157,133 +158,4 @@ func (w *worker) claim(ctx context.Context, id string) error {
 	}
 	w.ledger.add(k, rec)
 	return err
-}
-
-// verifyShared checks the shared keys against the ledger, reading with a
-// client without faults.
-func (c *chaos) verifyShared(ctx context.Context, plain *s3.Client) {
-	for _, k := range c.ledger.keys("r") {
-		c.verifyRace(ctx, plain, k)
-	}
-	for _, k := range c.ledger.keys("u") {
-		count := map[string]int{}
-		out, err := plain.GetObject(ctx, &s3.GetObjectInput{Bucket: &c.upd, Key: &k})
-		if err == nil {
-			var v struct{ IDs []string }
-			err = json.NewDecoder(out.Body).Decode(&v)
-			out.Body.Close()
-			for _, id := range v.IDs {
-				count[id]++
-			}
-		}
-		if err != nil && s3err.Code(err) != "NoSuchKey" {
-			c.bad.add("%s: final read: %v", k, err)
-			continue
-		}
-		landed(k, c.ledger.of(k), count, c.bad.add)
-	}
-	for _, k := range c.ledger.keys("c") {
-		owner, err := retry.Owner(ctx, plain, c.upd, k)
-		if err != nil && !errors.Is(err, retry.ErrNotClaimed) {
-			c.bad.add("%s: final read: %v", k, err)
-			continue
-		}
-		count := map[string]int{}
-		if err == nil {
-			count[owner] = 1
-		}
-		writes := c.ledger.of(k)
-		landed(k, writes, count, c.bad.add)
-		for _, w := range writes {
-			if w.owner != "" && w.owner != owner {
-				c.bad.add("%s: claim %s was told %q had won, but the owner is %q", k, w.id, w.owner, owner)
-			}
-		}
-	}
-}
-
-// verifyRace checks one race key by its history (the bucket is
-// versioned): the versions are exactly the landed writes, with their
-// bytes, chained — one create, and every update over the version whose
-// ETag it named, no version replaced twice — ending at the current one.
-func (c *chaos) verifyRace(ctx context.Context, plain *s3.Client, k string) {
-	fail := c.bad.add
-	writes := c.ledger.of(k)
-	count := map[string]int{}
-	consumed := map[string]string{} // ETag → the update that replaced it
-	ids := map[string]string{}      // ETag → the write that made it
-	creates, latest := 0, ""
-	pages := s3.NewListObjectVersionsPaginator(plain, &s3.ListObjectVersionsInput{Bucket: &c.race, Prefix: &k})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			fail("%s: listing versions: %v", k, err)
-			return
-		}
-		if len(page.DeleteMarkers) > 0 {
-			fail("%s: %d delete markers, but nothing deletes race keys", k, len(page.DeleteMarkers))
-		}
-		for _, v := range page.Versions {
-			if aws.ToString(v.Key) != k {
-				continue
-			}
-			out, err := plain.GetObject(ctx, &s3.GetObjectInput{Bucket: &c.race, Key: &k, VersionId: v.VersionId})
-			if err != nil {
-				fail("%s: reading version %s: %v", k, aws.ToString(v.VersionId), err)
-				return
-			}
-			var body bytes.Buffer
-			_, err = body.ReadFrom(out.Body)
-			out.Body.Close()
-			if err != nil {
-				fail("%s: reading version %s: %v", k, aws.ToString(v.VersionId), err)
-				return
-			}
-			id, _, _ := strings.Cut(body.String(), ":")
-			count[id]++
-			w, ok := writes[id]
-			if !ok {
-				continue // landed() says so
-			}
-			if w.body != body.String() {
-				fail("%s: version %s holds %.40q, write %s sent %.40q", k, aws.ToString(v.VersionId), body.String(), id, w.body)
-			}
-			if w.version != "" && w.version != aws.ToString(v.VersionId) {
-				fail("%s: write %s was acknowledged as version %s but landed as %s", k, id, w.version, aws.ToString(v.VersionId))
-			}
-			etag := strings.Trim(aws.ToString(v.ETag), `"`)
-			ids[etag] = id
-			if aws.ToBool(v.IsLatest) {
-				latest = id
-			}
-			switch w.op {
-			case "create":
-				creates++
-			case "update":
-				if other, dup := consumed[w.ifMatch]; dup {
-					fail("%s: writes %s and %s both replaced the version with ETag %s", k, other, id, w.ifMatch)
-				}
-				consumed[w.ifMatch] = id
-			}
-		}
-	}
-	landed(k, writes, count, fail)
-	if len(ids) > 0 && creates != 1 {
-		fail("%s: %d versions were made by If-None-Match *, want 1", k, creates)
-	}
-	var tips []string
-	for etag, id := range ids {
-		if _, ok := consumed[etag]; !ok {
-			tips = append(tips, id)
-		}
-	}
-	for etag, id := range consumed {
-		if _, ok := ids[etag]; !ok {
-			fail("%s: update %s landed over ETag %s, which no version has", k, id, etag)
-		}
-	}
-	sort.Strings(tips)
-	if len(ids) > 0 && (len(tips) != 1 || tips[0] != latest) {
-		fail("%s: the history does not end in the current version %s: unreplaced versions %v", k, latest, tips)
-	}
 }

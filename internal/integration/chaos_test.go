@@ -86,15 +86,25 @@ func errClass(err error) string {
 	return "transport"
 }
 
-// TestChaos runs S3CONFLICT_CHAOS_OPS mixed operations from 8 goroutines,
-// through two clients with retry.OnConflict (one also with
-// precheck.Enable), against versitygw behind client-side faults:
-// OperationAborted, ConditionalRequestConflict, 412 on conditional writes,
-// 500, connection resets before the request and lost responses after it.
-// Then it reads the server's state with a client without faults and
-// checks it against a model of what every call was told. The seed fixes
-// each worker's operations and the faults' draws; the interleaving of the
-// goroutines is the scheduler's.
+// TestChaos runs S3CONFLICT_CHAOS_OPS mixed operations (default 1,200)
+// from 8 goroutines against versitygw, each through either of two clients
+// of one plain user with retry.OnConflict (one also with precheck.Enable)
+// and their Updaters, behind client-side faults (see front). Then it
+// reads the server's state with a client without faults and checks it
+// against a model of what every call was told:
+//
+//   - each worker alone writes its own keys and buckets, so their possible
+//     states are exact after every success and read, widened only by the
+//     writes whose outcome is unknown (an error other than a lost race);
+//   - the shared keys are written only conditionally; their versions must
+//     be exactly the landed writes, chained (see verifyRace), Updater
+//     lists hold every acknowledged update once, a claim has one owner;
+//   - a lost race (conflict.PreconditionFailed without ErrAmbiguousWrite)
+//     must never have landed, and every call must return (hangLimit).
+//
+// The seed (S3CONFLICT_CHAOS_SEED, default drawn and logged) fixes each
+// worker's operations and the faults' draws; the goroutines' interleaving
+// is the scheduler's.
 func TestChaos(t *testing.T) {
 	versitygw.Need(t, vgw)
 	seed, n := chaosSettings(t)
@@ -169,12 +179,14 @@ func setup(t *testing.T, seed uint64, n int) (*chaos, *front, []*worker) {
 		user(retry.OnConflict(fast, unlimited), precheck.Enable()),
 		user(retry.OnConflict(fast, unlimited)),
 	}
+	var updaters []*retry.Updater // one per client, shared by the workers
+	for _, cl := range clients {
+		updaters = append(updaters, retry.NewUpdater(cl, func(o *retry.UpdateOptions) { fast(&o.Options); unlimited(&o.Options) }))
+	}
 	var workers []*worker
 	for g := range chaosWorkers {
-		cl := clients[g%len(clients)]
-		w := &worker{chaos: c, g: g, rng: rand.New(rand.NewPCG(seed, uint64(g))), c: cl, oracle: plain,
-			u:   retry.NewUpdater(cl, func(o *retry.UpdateOptions) { fast(&o.Options); unlimited(&o.Options) }),
-			own: mk(fmt.Sprintf("own%d", g), false), life: fmt.Sprintf("%s-life%d", prefix, g)}
+		w := &worker{chaos: c, g: g, rng: rand.New(rand.NewPCG(seed, uint64(g))), clients: clients, updaters: updaters,
+			oracle: plain, own: mk(fmt.Sprintf("own%d", g), false), life: fmt.Sprintf("%s-life%d", prefix, g)}
 		for i := range w.objs {
 			w.objs[i].set(absent)
 		}
@@ -198,6 +210,8 @@ func run(t *testing.T, workers []*worker, n int) bool {
 			defer wg.Done()
 			for k := range (n + len(workers) - 1 - i) / len(workers) {
 				op := ops[w.pick()]
+				j := w.rng.IntN(len(w.clients)) // either client, so prechecks meet what the other did
+				w.c, w.u = w.clients[j], w.updaters[j]
 				id := fmt.Sprintf("g%d-%d", w.g, k)
 				what := op.name + " " + id
 				since[i].Store(time.Now().UnixNano())
