@@ -11,8 +11,9 @@ import (
 // SDKRetryer is the SDK's standard retryer with OperationAborted added by
 // awsretry.AddWithErrorCodes, as its documentation suggests: the SDK's
 // defaults otherwise (attempts, jittered backoff up to 20 s) and its one
-// retry quota per client, a token bucket of 500 that every retry draws 5
-// from and that only successes refill (reference/s3-conflicts.md, trap 6).
+// retry quota per client, a token bucket of 500 that every retry draws from
+// (5 tokens at our floor, aws-sdk-go-v2 v1.39.4; 14 in v1.48.0) and that
+// only successes refill (reference/s3-conflicts.md, trap 6).
 // maxAttempts 0 keeps the SDK's default (3).
 func SDKRetryer(maxAttempts int) Strategy {
 	quota := ratelimit.NewTokenRateLimit(awsretry.DefaultRetryRateTokens)
