@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -64,4 +65,31 @@ func ExampleInjector_Client() {
 	_, err = client.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String("photos")})
 	fmt.Println(conflict.Classify(err), srv.Faults.Count("DeleteBucket"))
 	// Output: not empty 0
+}
+
+// The model makes conflicts arise the way S3 makes them: here, the name of
+// a bucket just deleted stays blocked for the window. (With many callers,
+// configuration writes to one bucket meet OperationAborted the same way.)
+func ExampleWithModel() {
+	srv, err := conflicttest.Start(conflicttest.WithModel(conflicttest.Model{RecreateWindow: time.Minute}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+
+	client := srv.Client()
+	ctx := context.Background()
+	name := aws.String("reports")
+	_, _ = client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: name})
+	_, _ = client.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: name})
+	_, err = client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: name})
+	fmt.Println(conflict.Classify(err))
+	for _, r := range srv.Faults.Records() {
+		fmt.Println(r.Operation, r.Status, r.Code, r.Modeled)
+	}
+	// Output:
+	// transient
+	// CreateBucket 200  false
+	// DeleteBucket 204  false
+	// CreateBucket 409 OperationAborted true
 }

@@ -41,6 +41,11 @@ type RealServer struct {
 // when t ends. The options WithFaults, WithSeed and WithModel apply;
 // the others are for the in-process server and are ignored.
 //
+//	srv := conflicttest.NewRealServer(t)
+//	_, _ = srv.OtherClient().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("taken")})
+//	_, err := srv.Client(retry.OnConflict()).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("taken")})
+//	// errors.Is(err, conflict.NameTaken): another account owns the name
+//
 // The binary is the one $S3CONFLICT_VERSITYGW names, else the one cached
 // in the user cache directory ($XDG_CACHE_HOME/s3conflict/, ~/.cache/… by
 // default), else built there once with `go install
