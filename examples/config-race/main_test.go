@@ -20,7 +20,7 @@ import (
 func TestConfigRace(t *testing.T) {
 	e := exampleenv.InProcess(conflicttest.NewServer(t)) // versitygw answers 501 to lifecycle and public access block
 	var w strings.Builder
-	out, err := story(context.Background(), e, &w, settings{writers: 3, apply: 10 * time.Millisecond})
+	out, err := story(context.Background(), e, &w, settings{replicas: 3, apply: 10 * time.Millisecond})
 	require.NoError(t, err, w.String())
 	assert.Equal(t, 15, out.Writes)
 	assert.Len(t, out.Converged, 5)

@@ -17,12 +17,12 @@ import (
 	"github.com/s3conflict/s3conflict/retry"
 )
 
-// settings size the story: writers goroutines write each configuration;
-// apply is how long the model takes to apply one write (0:
-// conflicttest.DefaultConfigApply, 200 ms).
+// settings size the story: replicas of the service start at once, each
+// with one client and a goroutine per configuration; apply is how long the
+// model takes to apply one write (0: conflicttest.DefaultConfigApply, 200 ms).
 type settings struct {
-	writers int
-	apply   time.Duration
+	replicas int
+	apply    time.Duration
 }
 
 // outcome is what the story found.
@@ -44,21 +44,21 @@ func story(ctx context.Context, e *exampleenv.Env, w io.Writer, s settings) (out
 	defer e.Remove(bucket)
 	settingsOf := configurations(bucket)
 	fmt.Fprintf(w, "config-race against %s\n", e.Name)
-	fmt.Fprintf(w, "%d goroutines write the %d configurations of s3://%s at once; S3 applies one at a time.\n\n",
-		s.writers*len(settingsOf), len(settingsOf), bucket)
+	fmt.Fprintf(w, "%d replicas start at once, each writing the %d configurations of s3://%s from %d goroutines;\nS3 applies one write at a time.\n\n",
+		s.replicas, len(settingsOf), bucket, len(settingsOf))
 
 	// S3 (here its model) applies one configuration write per bucket at a
 	// time and answers overlapping ones OperationAborted.
 	e.Faults.SetModel(conflicttest.Model{ConfigApply: s.apply, RecreateWindow: -1, ConditionalWrite: -1})
 	mark := len(e.Faults.Records())
 
-	// One client for the whole service, its decisions logged at Debug.
+	// Every replica has one client, its decisions logged at Debug.
 	logger := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug, ReplaceAttr: shorten}))
-	client := e.Client(retry.OnConflict(func(o *retry.Options) { o.Logger = logger }))
-
 	var wg sync.WaitGroup
-	errs := make(chan error, s.writers*len(settingsOf))
-	for range s.writers {
+	errs := make(chan error, s.replicas*len(settingsOf))
+	for i := range s.replicas {
+		log := logger.With("replica", i+1)
+		client := e.Client(retry.OnConflict(func(o *retry.Options) { o.Logger = log }))
 		for _, c := range settingsOf {
 			wg.Add(1)
 			go func() {
@@ -78,7 +78,7 @@ func story(ctx context.Context, e *exampleenv.Env, w io.Writer, s settings) (out
 	if err := errors.Join(failed...); err != nil {
 		return out, err
 	}
-	out.Writes = s.writers * len(settingsOf)
+	out.Writes = s.replicas * len(settingsOf)
 	for _, r := range e.Since(mark) {
 		if r.Code == "OperationAborted" {
 			out.Aborted++
@@ -87,8 +87,9 @@ func story(ctx context.Context, e *exampleenv.Env, w io.Writer, s settings) (out
 
 	// Read every configuration back.
 	fmt.Fprintf(w, "\nall %d writes succeeded; S3 answered OperationAborted %d times. Read back:\n", out.Writes, out.Aborted)
+	reader := e.Client()
 	for _, c := range settingsOf {
-		same, err := c.check(ctx, client)
+		same, err := c.check(ctx, reader)
 		if err != nil {
 			return out, fmt.Errorf("reading %s back: %w", c.name, err)
 		}
@@ -109,10 +110,13 @@ func story(ctx context.Context, e *exampleenv.Env, w io.Writer, s settings) (out
 
 // shorten keeps the log lines of the story short: the records also carry
 // the time, bucket, key, status, request id and host id (what you want in a
-// service's log), and durations to the nanosecond.
+// service's log), empty fields, and durations to the nanosecond.
 func shorten(groups []string, a slog.Attr) slog.Attr {
 	switch a.Key {
 	case slog.TimeKey, "bucket", "key", "status", "request_id", "host_id":
+		return slog.Attr{}
+	}
+	if v := a.Value.String(); v == "" || v == "0" || v == "none" {
 		return slog.Attr{}
 	}
 	if a.Value.Kind() == slog.KindDuration {

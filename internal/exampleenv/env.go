@@ -118,6 +118,20 @@ func Real(srv *conflicttest.RealServer) *Env {
 	return &Env{Name: "versitygw at " + srv.URL, Faults: srv.Faults, cfg: srv.OtherConfig, other: &root, pathStyle: true}
 }
 
+// Admin returns the same endpoint with its administrator as the caller,
+// where the endpoint has one apart from the caller (versitygw's root, which
+// holds every permission, s3:BypassGovernanceRetention included); else e.
+// Closing it closes nothing.
+func (e *Env) Admin() *Env {
+	if e.other == nil {
+		return e
+	}
+	a := *e
+	a.cfg, a.other, a.close = *e.other, nil, nil
+	a.Name += " (as its administrator)"
+	return &a
+}
+
 // Close stops what Open started.
 func (e *Env) Close() {
 	if e.close != nil {
