@@ -131,8 +131,12 @@
 // ([LineageMetadataKey], up to 32): when an answer is lost, the re-read
 // proves whether our write landed — even after others replaced it — or
 // that it did not, and it is never applied twice. When neither can be
-// proven (writers that drop the metadata, more than 32 writes in between,
-// the key deleted meanwhile), the update fails with [ErrAmbiguousWrite].
+// proven (writers that drop the metadata, more than 32 writes in between),
+// the update fails with [ErrAmbiguousWrite]. The proofs assume the key is
+// not deleted while an answer is being settled, and that content does not
+// return to an identical earlier value in those milliseconds (A, B, A): a
+// function whose results can repeat, such as a toggle, should keep a
+// version number in the content.
 // Object metadata and content type are kept across updates.
 //
 // Updates of one key through one Updater are combined: while a write is

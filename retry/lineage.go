@@ -113,7 +113,9 @@ const (
 
 // judge compares the current state cur with w. The proofs assume that
 // every writer of the key either goes through Updater or leaves its
-// metadata out, and that the key is not deleted meanwhile.
+// metadata out, that the key is not deleted meanwhile, and that content
+// does not return to an identical earlier value (A, B, A) while a write's
+// answer is being settled.
 func judge(w pendingWrite, cur *snapshot) verdict {
 	inChain := func(t string) bool {
 		return cur.exists && t != "" && (cur.token == t || slices.Contains(cur.lineage, t))
@@ -130,7 +132,10 @@ func judge(w pendingWrite, cur *snapshot) verdict {
 			return notLanded
 		}
 	case inChain(w.base):
-		// Ours could only have followed base; base is there and ours is not.
+		// Ours could only have followed base; base is there and ours is
+		// not. (Unless, between our send and this read, content returned
+		// to an identical earlier value and a writer holding that earlier
+		// state wrote over it: its lineage leaves out the writes between.)
 		return notLanded
 	}
 	return unproven
