@@ -58,7 +58,7 @@ var ops = []struct {
 	{"create-bucket", 3, (*worker).createBucket}, {"delete-bucket", 4, (*worker).deleteBucket},
 	{"head-bucket", 2, (*worker).headBucket}, {"life-put", 2, (*worker).lifePut}, {"life-delete", 2, (*worker).lifeDelete},
 	{"race-create", 6, (*worker).raceCreate}, {"race-update", 8, (*worker).raceUpdate},
-	{"updater", 6, (*worker).update}, {"claim", 5, (*worker).claim},
+	{"shared-tagging", 3, (*worker).sharedTagging}, {"updater", 6, (*worker).update}, {"claim", 5, (*worker).claim},
 }
 
 func (w *worker) pick() int {

@@ -9,9 +9,11 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/s3conflict/s3conflict/internal/s3err"
 	"github.com/s3conflict/s3conflict/retry"
@@ -27,7 +29,9 @@ type write struct {
 	out     outcome
 	version string // the VersionId of an acknowledged write
 	owner   string // for a lost claim: the owner its error named
-	err     error
+	// start and end: when the call began and returned.
+	start, end time.Time
+	err        error
 }
 
 // ledger holds the writes to the shared keys, in the order they returned.
@@ -159,3 +163,18 @@ func (w *worker) claim(ctx context.Context, id string) error {
 	w.ledger.add(k, rec)
 	return err
 }
+
+// sharedTagging tags the shared unversioned bucket from every worker: the
+// client queues configuration writes of one bucket. The tag left at the
+// end must be the last write's: no write that began after it had
+// returned may have succeeded.
+func (w *worker) sharedTagging(ctx context.Context, id string) error {
+	start := time.Now()
+	_, err := w.c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: &w.upd,
+		Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String("chaos"), Value: aws.String(id)}}}})
+	w.ledger.add(tagKey, write{id: id, op: "tagging", out: outcomeOf(err), err: err, start: start, end: time.Now()})
+	return err
+}
+
+// tagKey is the ledger's name for the shared bucket's tag.
+const tagKey = "tagging"

@@ -97,6 +97,7 @@ func readLife(ctx context.Context, c *s3.Client, bucket string) (state, error) {
 // verifyShared checks the shared keys against the ledger, reading with a
 // client without faults.
 func (c *chaos) verifyShared(ctx context.Context, plain *s3.Client) {
+	c.verifyTagging(ctx, plain)
 	for _, k := range c.ledger.keys("r") {
 		c.verifyRace(ctx, plain, k)
 	}
@@ -138,6 +139,32 @@ func (c *chaos) verifyShared(ctx context.Context, plain *s3.Client) {
 			if w.owner != "" && w.owner != owner {
 				c.bad.add("%s: claim %s was told %q had won, but the owner is %q", k, w.id, w.owner, owner)
 			}
+		}
+	}
+}
+
+// verifyTagging checks the shared bucket's tag: written by a call whose
+// answer was not a lost race, and no successful call began after that
+// call had returned.
+func (c *chaos) verifyTagging(ctx context.Context, plain *s3.Client) {
+	writes := c.ledger.of(tagKey)
+	if len(writes) == 0 {
+		return
+	}
+	out, err := plain.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: &c.upd})
+	if err != nil {
+		c.bad.add("shared bucket tag: final read: %v", err)
+		return
+	}
+	v := tagValue(out.TagSet)
+	last, ok := writes[v]
+	if !ok {
+		c.bad.add("shared bucket tag: %q, which no call wrote", v)
+		return
+	}
+	for _, w := range writes {
+		if w.out == acked && w.start.After(last.end) {
+			c.bad.add("shared bucket tag: %s is current, but %s succeeded after it had returned", v, w.id)
 		}
 	}
 }
