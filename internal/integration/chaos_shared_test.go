@@ -75,7 +75,8 @@ func (l *ledger) of(key string) map[string]write {
 // landed checks, for one shared key, the ids of the writes that the
 // server's state shows landed (count: how often each appears) against what
 // their callers were told.
-func landed(key string, writes map[string]write, count map[string]int, fail func(string, ...any)) {
+func (c *chaos) landed(key string, writes map[string]write, count map[string]int) {
+	fail := c.bad.add
 	for id, n := range count {
 		w, ok := writes[id]
 		switch {
@@ -88,6 +89,9 @@ func landed(key string, writes map[string]write, count map[string]int, fail func
 		}
 	}
 	for id, w := range writes {
+		if w.out == unknown {
+			c.tallyUnknown(w.op+": "+errClass(w.err), count[id] > 0)
+		}
 		if w.out == acked && count[id] == 0 {
 			fail("%s: write %s (%s) was acknowledged but is not there", key, id, w.op)
 		}
@@ -167,8 +171,14 @@ func (w *worker) claim(ctx context.Context, id string) error {
 // sharedTagging tags the shared unversioned bucket from every worker: the
 // client queues configuration writes of one bucket. The tag left at the
 // end must be the last write's: no write that began after it had
-// returned may have succeeded.
+// returned may have succeeded. A third of the calls get a deadline of 0
+// to 20 ms, so that some leave the queue (or the loop) early.
 func (w *worker) sharedTagging(ctx context.Context, id string) error {
+	if w.rng.IntN(3) == 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Duration(w.rng.IntN(21))*time.Millisecond)
+		defer cancel()
+	}
 	start := time.Now()
 	_, err := w.c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: &w.upd,
 		Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String("chaos"), Value: aws.String(id)}}}})

@@ -2,14 +2,11 @@ package integration
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"runtime"
-	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -18,8 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/require"
 
-	"github.com/s3conflict/s3conflict/conflict"
-	"github.com/s3conflict/s3conflict/internal/s3err"
 	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/internal/versitygw"
 	"github.com/s3conflict/s3conflict/precheck"
@@ -51,39 +46,9 @@ type chaos struct {
 	// unprovenIDs are the conditional writes to own keys reported
 	// ambiguous that had landed and were current right after.
 	unprovenIDs []string
-}
-
-func (c *chaos) count(op string, err error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.counts[op] == nil {
-		c.counts[op] = new([3]int)
-	}
-	c.counts[op][outcomeOf(err)]++
-	if err != nil {
-		c.errs[op+": "+errClass(err)]++
-	}
-}
-
-// errClass names an error for the summary: the S3 code, ambiguous, or
-// the transport's failure.
-func errClass(err error) string {
-	switch {
-	case errors.Is(err, retry.ErrAmbiguousWrite):
-		return "ambiguous"
-	case errors.Is(err, context.DeadlineExceeded):
-		return "deadline"
-	}
-	if code := s3err.Code(err); code != "" {
-		return code
-	}
-	if k := conflict.Classify(err); k != conflict.None {
-		return k.String()
-	}
-	if errors.As(err, new(*retry.ClaimLost)) {
-		return "claim lost"
-	}
-	return "transport"
+	// unknowns counts the shared-key writes of unknown outcome by "op:
+	// error class": [not landed, landed].
+	unknowns map[string]*[2]int
 }
 
 // TestChaos runs S3CONFLICT_CHAOS_OPS mixed operations (default 1,200)
@@ -169,7 +134,7 @@ func setup(t *testing.T, seed uint64, n int) (*chaos, *front, []*worker) {
 	require.NoError(t, err)
 
 	c := &chaos{seed: seed, race: mk("race", true), upd: mk("upd", false), stranger: stranger,
-		counts: map[string]*[3]int{}, errs: map[string]int{}, raceKeys: max(4, n/60), claimKeys: max(4, n/80)}
+		counts: map[string]*[3]int{}, errs: map[string]int{}, unknowns: map[string]*[2]int{}, raceKeys: max(4, n/60), claimKeys: max(4, n/80)}
 	f := newFront(seed)
 	unlimited := func(o *retry.Options) { o.Budget = retry.Unlimited() }
 	user := func(optFns ...func(*s3.Options)) *s3.Client {
@@ -246,43 +211,4 @@ func run(t *testing.T, workers []*worker, n int) bool {
 			}
 		}
 	}
-}
-
-func (c *chaos) summary(t *testing.T, f *front, n int, ran, total time.Duration) {
-	var names []string
-	for name := range c.counts {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	var b strings.Builder
-	fmt.Fprintf(&b, "seed %d: %d operations by %d goroutines in %v (verified after %v)\n", c.seed, n, chaosWorkers,
-		ran.Round(time.Millisecond), total.Round(time.Millisecond))
-	fmt.Fprintf(&b, "  %-17s %6s %6s %6s %8s\n", "operation", "ok", "lost", "error", "total")
-	for _, name := range names {
-		o := c.counts[name]
-		fmt.Fprintf(&b, "  %-17s %6d %6d %6d %8d\n", name, o[acked], o[lostRace], o[unknown], o[0]+o[1]+o[2])
-	}
-	reqs, faults := f.faults()
-	fmt.Fprintf(&b, "  requests %d; faults:", reqs)
-	var kinds []string
-	for k := range faults {
-		kinds = append(kinds, k)
-	}
-	sort.Strings(kinds)
-	for _, k := range kinds {
-		fmt.Fprintf(&b, " %s %d,", k, faults[k])
-	}
-	var errs []string
-	for e := range c.errs {
-		errs = append(errs, e)
-	}
-	sort.Strings(errs)
-	b.WriteString("\n  errors:")
-	for _, e := range errs {
-		fmt.Fprintf(&b, " %s %d;", e, c.errs[e])
-	}
-	fmt.Fprintf(&b, "\n  ambiguous, although the write had landed and nobody else writes the key: %d %.10v",
-		len(c.unprovenIDs), c.unprovenIDs)
-	fmt.Fprintf(&b, "\n  discrepancies: %d", len(c.bad.all()))
-	t.Log(b.String())
 }
