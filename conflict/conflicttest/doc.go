@@ -40,8 +40,8 @@
 //   - versioning: never enabled, enabled, suspended; the "null" version;
 //     delete markers; deleting any version by ID, "null" included, one at a
 //     time or with DeleteObjects; ListObjectVersions, newest first;
-//   - conditional PutObject: If-None-Match "*" and If-Match answer 412;
-//     If-Match on a missing key answers 404 NoSuchKey;
+//   - conditional PutObject and DeleteObject: If-None-Match "*" and
+//     If-Match answer 412; If-Match on a missing key answers 404 NoSuchKey;
 //   - bucket configuration, stored as sent and served back by its Get:
 //     policy (with DeleteBucketPolicy and GetBucketPolicyStatus), tagging,
 //     lifecycle, public access block, ownership controls, encryption, CORS,
@@ -62,8 +62,9 @@
 //     versitygw ([NewRealServer]);
 //   - Object Lock enforcement, retention and legal holds (?retention and
 //     ?legal-hold answer 501) — versitygw;
-//   - conditions on CompleteMultipartUpload and DeleteObject (ignored here)
-//     — versitygw; conditions on CopyObject's destination — neither;
+//   - conditions on CompleteMultipartUpload (ignored here) — versitygw;
+//     conditions on CopyObject's destination and the ETags of
+//     DeleteObjects (ignored) — neither;
 //   - object tagging and GetObjectAttributes (501) — versitygw; object ACLs,
 //     restore, select, torrent (501) — neither;
 //   - replication, notification, logging, accelerate, request payment,

@@ -18,8 +18,7 @@ const VersityVersion = versitygw.Version
 // every client it gives. Use it where the in-process server falls short
 // (see the package documentation): a second account whose bucket names
 // are taken (BucketAlreadyExists), BucketAlreadyOwnedByYou, Object Lock
-// enforced, conditions on CopyObject, CompleteMultipartUpload and
-// DeleteObject.
+// enforced, conditions on CompleteMultipartUpload.
 //
 // A RealServer is safe for concurrent use; so are its clients.
 type RealServer struct {

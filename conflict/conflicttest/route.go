@@ -3,6 +3,7 @@ package conflicttest
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -25,7 +26,12 @@ func (b *bucketConfig) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			b.fail(w, r, http.StatusNotImplemented, "NotImplemented", "the in-process server does not serve ?"+q+" on objects; versitygw does")
 			return
 		}
-		if _, ok := b.backend.(*store); ok && query.Get("versionId") == string(nullVersion) {
+		st, ours := b.backend.(*store)
+		if ours && r.Method == http.MethodDelete && r.Header.Get("If-Match") != "" && !query.Has("uploadId") {
+			b.conditionalDelete(w, r, st, bucket, key, query.Get("versionId"))
+			return
+		}
+		if ours && query.Get("versionId") == string(nullVersion) {
 			query.Set("versionId", nullAlias) // gofakes3 would drop "null" and address the latest version
 			r.URL.RawQuery = query.Encode()
 		}
@@ -129,4 +135,27 @@ func (b *bucketConfig) putVersioning(w http.ResponseWriter, r *http.Request, buc
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	b.next.ServeHTTP(w, r)
+}
+
+// conditionalDelete serves DeleteObject with If-Match, which gofakes3
+// would ignore (deleting whatever the ETag).
+func (b *bucketConfig) conditionalDelete(w http.ResponseWriter, r *http.Request, st *store, bucket, key, versionID string) {
+	res, err := st.deleteIfMatch(bucket, key, gofakes3.VersionID(versionID), r.Header.Get("If-Match"))
+	var ge gofakes3.Error
+	switch {
+	case errors.As(err, &ge):
+		code := ge.ErrorCode()
+		b.fail(w, r, code.Status(), string(code), code.Message())
+		return
+	case err != nil:
+		b.fail(w, r, http.StatusInternalServerError, "InternalError", err.Error())
+		return
+	}
+	if res.IsDeleteMarker {
+		w.Header().Set("X-Amz-Delete-Marker", "true")
+	}
+	if res.VersionID != "" {
+		w.Header().Set("X-Amz-Version-Id", string(res.VersionID))
+	}
+	b.answer(w, http.StatusNoContent, "", nil)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/s3conflict/s3conflict/conflict"
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
 	"github.com/s3conflict/s3conflict/precheck"
 )
@@ -190,4 +191,29 @@ func TestStoreListUploads(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, out.Uploads, 1)
 	assert.Equal(t, aws.ToString(up.UploadId), aws.ToString(out.Uploads[0].UploadId))
+}
+
+// DeleteObject with If-Match deletes only the version it names (gofakes3
+// alone deletes whatever the ETag).
+func TestStoreConditionalDelete(t *testing.T) {
+	c := conflicttest.NewServer(t).Client()
+	ctx := context.Background()
+	mkBucket(t, c, "cond")
+	etag := put(t, c, "cond", "k", "v1").ETag
+	del := func(ifMatch string, versionID *string) error {
+		_, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("cond"), Key: aws.String("k"),
+			IfMatch: aws.String(ifMatch), VersionId: versionID})
+		return err
+	}
+	err := del(`"0123456789abcdef0123456789abcdef"`, nil)
+	assert.Equal(t, conflict.PreconditionFailed, conflict.Classify(err))
+	assert.Equal(t, "v1", body(t, c, "cond", "k", nil), "a wrong ETag deletes nothing")
+	require.NoError(t, del(aws.ToString(etag), nil))
+	assert.Equal(t, "<404>", body(t, c, "cond", "k", nil))
+	assert.Equal(t, "NoSuchKey", code(del("*", nil)), "nothing to match")
+
+	setVersioning(t, c, "cond", types.BucketVersioningStatusEnabled)
+	v := put(t, c, "cond", "k", "v2")
+	require.NoError(t, del("*", v.VersionId), "any ETag, that version")
+	assert.Empty(t, versions(t, c, "cond"))
 }

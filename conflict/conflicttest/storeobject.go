@@ -3,8 +3,10 @@ package conflicttest
 import (
 	"bytes"
 	"crypto/md5"
+	"encoding/hex"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/johannesboyne/gofakes3"
@@ -138,6 +140,38 @@ func (s *store) remove(b *storeBucket, key string) gofakes3.ObjectDeleteResult {
 	}
 	m := s.add(b, key, &objectVersion{marker: true})
 	return gofakes3.ObjectDeleteResult{IsDeleteMarker: true, VersionID: m.id}
+}
+
+// deleteIfMatch is S3's conditional delete: DeleteObject, or
+// DeleteObjectVersion when id is set, only if the version's ETag is etag
+// ("*": any). It answers 412 PreconditionFailed when the ETag differs and
+// 404 NoSuchKey when there is no such object (or its latest version is a
+// delete marker).
+func (s *store) deleteIfMatch(bucket, key string, id gofakes3.VersionID, etag string) (gofakes3.ObjectDeleteResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := s.bucket(bucket)
+	if err != nil {
+		return gofakes3.ObjectDeleteResult{}, err
+	}
+	versions := b.keys[key]
+	var v *objectVersion
+	switch {
+	case id != "":
+		v = find(versions, unalias(id))
+	case len(versions) > 0:
+		v = versions[len(versions)-1]
+	}
+	if v == nil || v.marker {
+		return gofakes3.ObjectDeleteResult{}, gofakes3.KeyNotFound(key)
+	}
+	if etag != "*" && strings.Trim(etag, `"`) != hex.EncodeToString(v.hash) {
+		return gofakes3.ObjectDeleteResult{}, gofakes3.ErrorMessage(gofakes3.ErrPreconditionFailed, "At least one of the pre-conditions you specified did not hold")
+	}
+	if id != "" {
+		return removeVersion(b, key, unalias(id)), nil
+	}
+	return s.remove(b, key), nil
 }
 
 // DeleteObjectVersion removes one version or delete marker for good;

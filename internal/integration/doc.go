@@ -14,7 +14,7 @@
 //	Object Lock retention, legal hold         enforced     501 NotImplemented
 //	conditional PutObject                     yes          yes
 //	conditions on CompleteMultipartUpload     yes          ignored
-//	conditional DeleteObject (If-Match)       yes          ignored
+//	conditional DeleteObject (If-Match)       yes          yes
 //	conditions on CopyObject's destination    ignored      ignored
 //	public access block, lifecycle, encrypt.  501          stored and served
 //	OperationAborted, ConditionalRequestConf. injected     injected, or the model
