@@ -237,7 +237,7 @@ func (f doFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
 // versitygw v1.8.0 ignores If-None-Match / If-Match on CopyObject's
 // destination too (it honours only the copy-source conditions), so no local
 // server can test that one: its 412 is covered by the stub tests.
-func TestConditionsOnCompleteAndDelete(t *testing.T) {
+func TestConditionsOnComplete(t *testing.T) {
 	b := versity(t)
 	c := b.client(nil, retry.OnConflict())
 	ctx := context.Background()
@@ -253,14 +253,23 @@ func TestConditionsOnCompleteAndDelete(t *testing.T) {
 		UploadId: up.UploadId, IfNoneMatch: aws.String("*"),
 		MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{{ETag: part.ETag, PartNumber: aws.Int32(1)}}}})
 	assert.ErrorIs(t, err, conflict.PreconditionFailed, "CompleteMultipartUpload If-None-Match")
+}
 
-	_, err = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &name, Key: aws.String("dst"), IfMatch: aws.String(`"0123456789abcdef0123456789abcdef"`)})
-	assert.ErrorIs(t, err, conflict.PreconditionFailed, "DeleteObject If-Match")
-	got, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: &name, Key: aws.String("dst")})
-	require.NoError(t, err, "the conditional delete with a wrong ETag deleted nothing")
-	body, _ := io.ReadAll(got.Body)
-	got.Body.Close()
-	assert.Equal(t, "exists", string(body))
+// A conditional delete with a wrong ETag deletes nothing, on both servers.
+func TestConditionalDelete(t *testing.T) {
+	both(t, func(t *testing.T, b backend) {
+		c := b.client(nil, retry.OnConflict())
+		ctx := context.Background()
+		name := s3test.NewBucket(t, c, false)
+		s3test.Put(t, c, name, "dst", "exists")
+		_, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &name, Key: aws.String("dst"), IfMatch: aws.String(`"0123456789abcdef0123456789abcdef"`)})
+		assert.ErrorIs(t, err, conflict.PreconditionFailed, "DeleteObject If-Match")
+		got, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: &name, Key: aws.String("dst")})
+		require.NoError(t, err, "the conditional delete with a wrong ETag deleted nothing")
+		body, _ := io.ReadAll(got.Body)
+		got.Body.Close()
+		assert.Equal(t, "exists", string(body))
+	})
 }
 
 // NameTaken with renaming on: CreateBucket is sent again under a fresh name
