@@ -24,6 +24,10 @@ type queue struct {
 	losses int             // lost races in a row
 	watch  bool            // losing: read until the object stays unchanged over a wait
 	seen   string          // the ETag the previous read found, while watching
+	// createRefused: the last write, a create, was refused; phantoms
+	// counts such refusals in a row whose next read found no object.
+	createRefused bool
+	phantoms      int
 }
 
 // calmAfter is how many commits in a row must meet no contention before

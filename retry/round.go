@@ -36,6 +36,10 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 			return nil
 		}
 		u.mu.Lock()
+		if u.phantom(k, q, s) {
+			u.mu.Unlock()
+			return nil
+		}
 		if u.watching(k, q, s) {
 			err := u.backOff(ctx, q)
 			u.mu.Unlock()

@@ -3,6 +3,7 @@ package retry
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/s3conflict/s3conflict/conflict"
 	"github.com/s3conflict/s3conflict/internal/s3err"
@@ -53,6 +54,7 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 		return nil
 	}
 	u.requeue(q, batch, lostError(k, cause))
+	q.createRefused = pw.clean && pw.base == rootMark
 	if q.losses++; q.losses >= 2 {
 		q.watch, q.seen = true, cur.etag
 	}
@@ -76,6 +78,32 @@ func (u *Updater) watching(k objectKey, q *queue, s *snapshot) bool {
 	}
 	q.seen = s.etag
 	u.requeue(q, nil, lostError(k, nil))
+	return true
+}
+
+// phantomRounds is how many times in a row a create may be refused while
+// reads find no object before the update fails with ErrCreateRefused.
+const phantomRounds = 3
+
+// phantom reports, and answers with ErrCreateRefused, a key whose creates
+// keep being refused (412 to If-None-Match: "*") while every read finds no
+// object: no retry can help. Called with u.mu held.
+func (u *Updater) phantom(k objectKey, q *queue, s *snapshot) bool {
+	refused := q.createRefused
+	q.createRefused = false
+	if !refused || s.exists {
+		q.phantoms = 0
+		return false
+	}
+	if q.phantoms++; q.phantoms < phantomRounds {
+		return false
+	}
+	q.phantoms = 0
+	err := fmt.Errorf("s3conflict: update of s3://%s/%s: %w", k.bucket, k.key, ErrCreateRefused)
+	for _, w := range q.pending {
+		deliver(w, result{err: err})
+	}
+	q.pending = nil
 	return true
 }
 

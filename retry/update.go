@@ -34,6 +34,12 @@ var ErrNoChange = errors.New("no change")
 // larger than UpdateOptions.MaxSize.
 var ErrTooLarge = errors.New("object larger than the update size cap")
 
+// ErrCreateRefused: creating the object (If-None-Match: "*") was refused
+// with 412 three times in a row while every read found no object. The
+// server counts something GetObject does not show (versitygw v1.8.0
+// counts a delete marker as an object); no retry can help.
+var ErrCreateRefused = errors.New("create refused though no object can be read")
+
 // ErrUpdatePanic: the UpdateFunc panicked; the panic value is in the error.
 var ErrUpdatePanic = errors.New("update function panicked")
 
