@@ -28,3 +28,18 @@ func machine() string {
 	}
 	return fmt.Sprintf("%s, %d cores, %s/%s, %s", model, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, gov)
 }
+
+// sdkVersions names the SDK modules the harness ran with: the library's
+// floors, since bench/go.mod asks for nothing newer.
+func sdkVersions() string {
+	out, err := exec.Command("go", "list", "-m", "github.com/aws/aws-sdk-go-v2",
+		"github.com/aws/aws-sdk-go-v2/service/s3", "github.com/aws/smithy-go").Output()
+	if err != nil {
+		return "SDK versions unknown"
+	}
+	var mods []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		mods = append(mods, strings.TrimPrefix(line, "github.com/aws/"))
+	}
+	return strings.Join(mods, ", ")
+}

@@ -54,7 +54,9 @@ change the result (internal/storm, shared with retry's TestStormGoals). Strategi
 
 - **none** — the SDK's default client: a 409 is not retried.
 - **sdk** — the SDK's standard retryer with `+"`awsretry.AddWithErrorCodes(…, \"OperationAborted\")`"+`
-  (3 attempts, jittered backoff up to 20 s, one 500-token retry quota per client, 5 per retry).
+  (3 attempts, jittered backoff up to 20 s, one 500-token retry quota per client, 5 tokens per
+  retry in the SDK measured here; in aws-sdk-go-v2 v1.48.0 a retry costs 14, so there the quota
+  drains almost three times sooner).
 - **sdk-10** — the same with `+"`AddWithMaxAttempts(…, 10)`"+`.
 - **naive** — 3 tries, a fixed 2 s sleep, on any error whose text contains "409".
 - **terraform** — terraform-provider-aws's schedule for OperationAborted: 0.5, 1, 2, 4, 8, 10 s, no
