@@ -8,8 +8,8 @@ import (
 // coordinator queues the calls of one client that S3 applies one at a time
 // per bucket (see serialized): one call holds a bucket's lane at a time and
 // the others wait in the order they came. A call that finds the lane free
-// takes it under one mutex and a map lookup, with nothing allocated once a
-// lane has been used; only a call that has to wait allocates.
+// takes it under one mutex and a map lookup, with nothing allocated once
+// its bucket's lane exists; only a call that has to wait allocates.
 //
 // The holder keeps the lane through its own retries: while it meets
 // OperationAborted it probes for the calls behind it (shareDelay), and when
@@ -19,16 +19,16 @@ import (
 // A coordinator is safe for concurrent use.
 type coordinator struct {
 	mu    sync.Mutex
-	lanes map[string]*lane // by bucket, while a call holds it
-	spare []*lane          // lanes not in use, for reuse
+	lanes map[string]*lane // by bucket: held, or kept idle for reuse
 }
 
-// maxSpare is how many unused lanes a coordinator keeps for reuse.
-const maxSpare = 16
+// maxIdle is how many idle lanes a coordinator keeps, so that a bucket
+// written again finds its lane without allocating or growing the map.
+const maxIdle = 64
 
-// lane is one bucket of a coordinator while a call holds it.
+// lane is one bucket of a coordinator.
 type lane struct {
-	bucket string
+	busy bool // a call holds it
 	// holder is the call id of the call that holds the lane, made when a
 	// waiter or the holder's first conflict needs it; "" until then.
 	holder  string
@@ -53,13 +53,11 @@ func (c *coordinator) acquire(bucket string) (ln *lane, tn *turn) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if ln = c.lanes[bucket]; ln == nil {
-		if n := len(c.spare); n > 0 {
-			ln, c.spare = c.spare[n-1], c.spare[:n-1]
-		} else {
-			ln = &lane{}
-		}
-		ln.bucket = bucket
+		ln = &lane{}
 		c.lanes[bucket] = ln
+	}
+	if !ln.busy {
+		ln.busy = true
 		return ln, nil
 	}
 	if ln.holder == "" {
@@ -74,7 +72,7 @@ func (c *coordinator) acquire(bucket string) (ln *lane, tn *turn) {
 }
 
 // release ends the holder's use of ln: the first call waiting gets it, or
-// the lane is put away when none waits.
+// the lane goes idle (and idle lanes beyond maxIdle are forgotten).
 func (c *coordinator) release(ln *lane) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -86,10 +84,14 @@ func (c *coordinator) release(ln *lane) {
 		close(tn.ready)
 		return
 	}
-	delete(c.lanes, ln.bucket)
-	if len(c.spare) < maxSpare {
-		*ln = lane{waiting: ln.waiting[:0]}
-		c.spare = append(c.spare, ln)
+	ln.busy, ln.holder, ln.waiting = false, "", ln.waiting[:0]
+	if len(c.lanes) <= maxIdle {
+		return
+	}
+	for b, idle := range c.lanes {
+		if !idle.busy {
+			delete(c.lanes, b)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package retry
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -32,7 +33,9 @@ func TestCoordUncontendedAllocatesNothing(t *testing.T) {
 		})
 		assert.Zero(t, allocs, "%T", params)
 	}
-	assert.Empty(t, m.coord.lanes, "every lane given back")
+	for b, ln := range m.coord.lanes {
+		assert.False(t, ln.busy, "lane %s given back", b)
+	}
 }
 
 // The shared delay: the backoff's delay divided among the callers, within
@@ -48,4 +51,25 @@ func TestShareDelay(t *testing.T) {
 	} {
 		assert.Equal(t, tc.want, shareDelay(tc.d, tc.k), "%v, %d behind", tc.d, tc.k)
 	}
+}
+
+// Idle lanes are kept for reuse up to maxIdle; a client that writes many
+// buckets does not keep one per bucket for ever.
+func TestCoordIdleLanesBounded(t *testing.T) {
+	c := newCoordinator()
+	for i := range 10 * maxIdle {
+		ln, tn := c.acquire(fmt.Sprintf("bucket-%d", i))
+		assert.Nil(t, tn)
+		c.release(ln)
+		assert.LessOrEqual(t, len(c.lanes), maxIdle+1)
+	}
+	ln, _ := c.acquire("held")
+	for i := range 2 * maxIdle {
+		l, _ := c.acquire(fmt.Sprintf("other-%d", i))
+		c.release(l)
+	}
+	_, tn := c.acquire("held")
+	assert.NotNil(t, tn, "a held lane is never forgotten")
+	c.release(ln)
+	<-tn.ready
 }

@@ -28,7 +28,8 @@ func (h held) behind() int { return h.c.behind(h.ln) }
 // calls of the client that hold or wait for it. A call that waited reports
 // it (Waited); one whose context ends while it waits leaves the line,
 // reports a Stop, and returns the context's error having sent nothing.
-func (m *middlewareImpl) take(ctx context.Context, c *coordinator, bucket string, start time.Time) (held, error) {
+func (m *middlewareImpl) take(ctx context.Context, bucket string, start time.Time) (held, error) {
+	c := m.coord
 	ln, tn := c.acquire(bucket)
 	if tn == nil {
 		return held{c: c, ln: ln}, nil
@@ -44,33 +45,21 @@ func (m *middlewareImpl) take(ctx context.Context, c *coordinator, bucket string
 		e.Elapsed = e.Waited
 		e.Err = fmt.Errorf("s3conflict: %s of bucket %s: waiting behind %d calls of this client: %w",
 			e.Operation, bucket, tn.ahead, ctx.Err())
-		m.l.emitter.emit(ctx, e, &m.meter)
+		m.l.emitter.emit(ctx, e, m.meter)
 		return held{}, e.Err
 	}
 	waited := m.l.opts.Now().Sub(start)
 	e.Action, e.Delay, e.Waited, e.Elapsed = Waited, waited, waited, waited
-	m.l.emitter.emit(ctx, e, &m.meter)
+	m.l.emitter.emit(ctx, e, m.meter)
 	return held{c: c, ln: ln, waited: waited}, nil
-}
-
-// coordinated is a per-call registration that queues in the coordinator of
-// the registration it replaced: a per-call OnConflict still waits in line
-// with the client's other calls.
-type coordinated struct {
-	*middlewareImpl
-	c *coordinator
-}
-
-func (w coordinated) HandleInitialize(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (
-	middleware.InitializeOutput, middleware.Metadata, error,
-) {
-	return w.handle(ctx, in, next, w.c)
 }
 
 // inherit returns the middleware m adds to stack: m itself, or, when m
 // replaces an earlier registration that coordinates (the client's) and m
-// coordinates too, m queuing in the earlier one's coordinator.
-func (m *middlewareImpl) inherit(stack *middleware.Stack) middleware.InitializeMiddleware {
+// coordinates too, a copy of m that queues in the earlier one's
+// coordinator, so that a per-call OnConflict waits in line with the
+// client's other calls.
+func (m *middlewareImpl) inherit(stack *middleware.Stack) *middlewareImpl {
 	if m.coord == nil {
 		return m
 	}
@@ -78,15 +67,10 @@ func (m *middlewareImpl) inherit(stack *middleware.Stack) middleware.InitializeM
 	if !ok {
 		return m
 	}
-	var c *coordinator
-	switch o := old.(type) {
-	case *middlewareImpl:
-		c = o.coord
-	case coordinated:
-		c = o.c
+	if om, ok := old.(*middlewareImpl); ok && om.coord != nil && om.coord != m.coord {
+		cp := *m
+		cp.coord = om.coord
+		return &cp
 	}
-	if c == nil || c == m.coord {
-		return m
-	}
-	return coordinated{m, c}
+	return m
 }

@@ -24,7 +24,7 @@ import (
 func OnConflict(optFns ...func(*Options)) func(*s3.Options) {
 	l := newLoop(optFns, true)
 	return func(o *s3.Options) {
-		m := &middlewareImpl{l: l, opts: o, meter: meter{opts: o}}
+		m := &middlewareImpl{l: l, opts: o, meter: &meter{opts: o}, inner: &stackid.Inner{}}
 		if !l.opts.NoCoordination {
 			m.coord = newCoordinator()
 		}
@@ -52,8 +52,8 @@ type middlewareImpl struct {
 	// the time a conflict happens: the meter provider comes from them, and
 	// the client that proves a conditional write (stackid.Inner).
 	opts  *s3.Options
-	meter meter
-	inner stackid.Inner
+	meter *meter
+	inner *stackid.Inner
 	// coord queues the client's calls that S3 serializes per bucket; nil
 	// when Options.NoCoordination.
 	coord *coordinator
@@ -66,23 +66,16 @@ func (*middlewareImpl) ID() string { return stackid.Retry }
 func (m *middlewareImpl) HandleInitialize(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (
 	out middleware.InitializeOutput, md middleware.Metadata, err error,
 ) {
-	return m.handle(ctx, in, next, m.coord)
-}
-
-// handle is HandleInitialize with the coordinator the call queues in.
-func (m *middlewareImpl) handle(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler, c *coordinator) (
-	out middleware.InitializeOutput, md middleware.Metadata, err error,
-) {
 	if _, ok := in.Parameters.(*s3.CreateSessionInput); ok {
 		return next.HandleInitialize(ctx, in) // the SDK's own call for directory buckets
 	}
 	start := m.l.opts.Now()
 	var h held
-	if bucket, ok := serialized(in.Parameters); ok && c != nil {
-		if h, err = m.take(ctx, c, bucket, start); err != nil {
+	if bucket, ok := serialized(in.Parameters); ok && m.coord != nil {
+		if h, err = m.take(ctx, bucket, start); err != nil {
 			return out, md, err
 		}
-		defer c.release(h.ln)
+		defer h.c.release(h.ln)
 	}
 	w, params := conditional(in.Parameters, m.l.opts.NoWriteToken)
 	in.Parameters = params
@@ -126,7 +119,7 @@ func (m *middlewareImpl) slow(ctx context.Context, in middleware.InitializeInput
 	if dc := inDo(ctx); dc != nil {
 		return m.aside(ctx, dc, op, in, w, out, md, err)
 	}
-	t := &target{op: op, rewindable: rewindable, canAccept: emptyOutput(op) != nil, meter: &m.meter, held: h, waited: h.waited}
+	t := &target{op: op, rewindable: rewindable, canAccept: emptyOutput(op) != nil, meter: m.meter, held: h, waited: h.waited}
 	if seeker != nil {
 		t.rewind = func() error {
 			_, err := seeker.Seek(offset, io.SeekStart)
