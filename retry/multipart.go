@@ -141,9 +141,16 @@ func uploadOnce(ctx context.Context, c MultipartClient, up MultipartUpload, part
 		if err != nil {
 			return nil, id, err
 		}
-		parts = append(parts, types.CompletedPart{PartNumber: aws.Int32(num), ETag: p.ETag,
-			ChecksumCRC32: p.ChecksumCRC32, ChecksumCRC32C: p.ChecksumCRC32C, ChecksumCRC64NVME: p.ChecksumCRC64NVME,
-			ChecksumSHA1: p.ChecksumSHA1, ChecksumSHA256: p.ChecksumSHA256})
+		part := types.CompletedPart{PartNumber: aws.Int32(num), ETag: p.ETag}
+		if up.Create.ChecksumAlgorithm != "" {
+			// Only an upload created with an algorithm keeps part
+			// checksums; the SDK's default CRC32 on the parts of one
+			// created without is checked on upload, and listing it in the
+			// completion is answered InvalidPart by some servers.
+			part.ChecksumCRC32, part.ChecksumCRC32C, part.ChecksumCRC64NVME = p.ChecksumCRC32, p.ChecksumCRC32C, p.ChecksumCRC64NVME
+			part.ChecksumSHA1, part.ChecksumSHA256 = p.ChecksumSHA1, p.ChecksumSHA256
+		}
+		parts = append(parts, part)
 	}
 	out, err := c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: up.Create.Bucket,
 		Key: up.Create.Key, UploadId: &id, MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},

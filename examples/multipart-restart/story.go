@@ -43,9 +43,9 @@ func story(ctx context.Context, e *exampleenv.Env, w io.Writer) (outcome, error)
 	}
 	defer e.Remove(bucket)
 	key := "backups/db.dump"
-	body := bytes.Repeat([]byte("0123456789abcdef"), (partSize+partSize/5)/16) // two parts: 5 MiB and 1 MiB
+	body := bytes.Repeat([]byte("0123456789abcdef"), (partSize+4<<10)/16) // two parts: 5 MiB and 4 KiB
 	fmt.Fprintf(w, "multipart-restart against %s\n", e.Name)
-	fmt.Fprintf(w, "uploading %d MiB to s3://%s/%s in parts of %d MiB, completing with If-None-Match \"*\"\n\n", len(body)>>20, bucket, key, partSize>>20)
+	fmt.Fprintf(w, "uploading %d bytes to s3://%s/%s in two parts (5 MiB, S3's minimum, and 4 KiB),\ncompleting with If-None-Match \"*\"\n\n", len(body), bucket, key)
 	completeConflicts := conflicttest.Fault{Operation: "CompleteMultipartUpload", Bucket: bucket, Code: "ConditionalRequestConflict", Times: 1}
 
 	// 1. By hand: the completion meets the conflict and the upload is dead.
