@@ -33,7 +33,7 @@ var sections = []section{
 	{"1. No conflict: what a call pays", noConflict},
 	{"2. Storm sweep: OperationAborted for W seconds", stormSweep},
 	{"3a. Contention and combining (conditional writes)", placeholder("the conditional-writes issue")},
-	{"3b. Coordination within a client", placeholder("the coordination issue")},
+	{"3b. Coordination within a client", coordination},
 	{"4. Prechecks: extra requests per guarded operation", prechecks},
 }
 

@@ -61,7 +61,9 @@ change the result (internal/storm, shared with retry's TestStormGoals). Strategi
 - **naive** — 3 tries, a fixed 2 s sleep, on any error whose text contains "409".
 - **terraform** — terraform-provider-aws's schedule for OperationAborted: 0.5, 1, 2, 4, 8, 10 s, no
   jitter, 2 min timeout.
-- **s3conflict** — `+"`retry.OnConflict()`"+` with its defaults.
+- **s3conflict** — `+"`retry.OnConflict()`"+` with its defaults, the queue per bucket off
+  (`+"`NoCoordination`"+`): the backoff of callers that cannot coordinate, as those of separate clients or
+  processes. The callers of one client queue by default: section 3b.
 
 Overshoot is the time from the window's end to a caller's success (p50 and p99 over the callers
 that succeeded; with 50 callers p99 is the latest). Busiest slice: the most callers sending
