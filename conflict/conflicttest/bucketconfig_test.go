@@ -102,8 +102,9 @@ func TestUnservedSubresources(t *testing.T) {
 			_, err := c.PutObjectTagging(ctx, &s3.PutObjectTaggingInput{Bucket: b, Key: k, Tagging: &types.Tagging{TagSet: []types.Tag{}}})
 			return err
 		},
-		"GetObjectRetention": func() error {
-			_, err := c.GetObjectRetention(ctx, &s3.GetObjectRetentionInput{Bucket: b, Key: k})
+		"GetObjectAttributes": func() error {
+			_, err := c.GetObjectAttributes(ctx, &s3.GetObjectAttributesInput{Bucket: b, Key: k,
+				ObjectAttributes: []types.ObjectAttributes{types.ObjectAttributesEtag}})
 			return err
 		},
 	}

@@ -51,7 +51,12 @@
 //     encryption) and what it lacks answers S3's code (NoSuchBucketPolicy,
 //     NoSuchTagSet, ...). S3's refusals are kept: AccessControlListNotSupported,
 //     and InvalidBucketState for suspending versioning under Object Lock or
-//     adding Object Lock without versioning.
+//     adding Object Lock without versioning;
+//   - Object Lock: retention (GOVERNANCE, COMPLIANCE) and legal holds per
+//     version, set by their Put calls, by PutObject's headers or by the
+//     bucket's default retention, and enforced: deleting a locked version
+//     answers 403 AccessDenied (GOVERNANCE yields to the bypass header), in
+//     DeleteObjects too; a COMPLIANCE retention cannot be shortened.
 //
 // It never answers a conflict that S3 would not: what it does not serve
 // answers 501 NotImplemented. Not served, and where to get it:
@@ -60,8 +65,8 @@
 //     another owner's name, 403 from HeadBucket on a stranger's bucket (one
 //     identity here: re-creating any bucket answers BucketAlreadyExists) —
 //     versitygw ([NewRealServer]);
-//   - Object Lock enforcement, retention and legal holds (?retention and
-//     ?legal-hold answer 501) — versitygw;
+//   - Object Lock on multipart uploads (no retention is applied when one
+//     completes) and its headers on GetObject and HeadObject — versitygw;
 //   - conditions on CompleteMultipartUpload (ignored here) — versitygw;
 //     conditions on CopyObject's destination and the ETags of
 //     DeleteObjects (ignored) — neither;
@@ -99,6 +104,8 @@
 //     it answers 501, and its fixes to gofakes3's answers;
 //   - bucketconfig.go and subresource.go: the bucket configuration it
 //     stores and serves (policy, tagging, ...);
+//   - objectlock.go and storelock.go: Object Lock, retention and legal
+//     holds, and the deletes they refuse;
 //   - store.go, storeobject.go and storelist.go: its buckets and objects,
 //     versioned exactly as S3 versions them;
 //   - memnet.go: the in-memory network of [WithInMemoryNetwork];

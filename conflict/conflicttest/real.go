@@ -17,8 +17,8 @@ const VersityVersion = versitygw.Version
 // 127.0.0.1 for one test, with two accounts and an Injector in front of
 // every client it gives. Use it where the in-process server falls short
 // (see the package documentation): a second account whose bucket names
-// are taken (BucketAlreadyExists), BucketAlreadyOwnedByYou, Object Lock
-// enforced, conditions on CompleteMultipartUpload.
+// are taken (BucketAlreadyExists), BucketAlreadyOwnedByYou, conditions
+// on CompleteMultipartUpload, signatures and checksums checked.
 //
 // A RealServer is safe for concurrent use; so are its clients.
 type RealServer struct {

@@ -22,11 +22,14 @@ func (b *bucketConfig) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case bucket == "":
 		b.next.ServeHTTP(w, r)
 	case key != "":
-		if q := unservedObjectSubresource(query); q != "" {
-			b.fail(w, r, http.StatusNotImplemented, "NotImplemented", "the in-process server does not serve ?"+q+" on objects; versitygw does")
+		st, ours := b.backend.(*store)
+		if ours && b.serveObjectLock(w, r, st, bucket, key, query) {
 			return
 		}
-		st, ours := b.backend.(*store)
+		if q := unservedObjectSubresource(query); q != "" {
+			b.fail(w, r, http.StatusNotImplemented, "NotImplemented", "the in-process server does not serve ?"+q+" on objects")
+			return
+		}
 		if ours && r.Method == http.MethodDelete && r.Header.Get("If-Match") != "" && !query.Has("uploadId") {
 			b.conditionalDelete(w, r, st, bucket, key, query.Get("versionId"))
 			return
@@ -54,7 +57,11 @@ func (b *bucketConfig) serveBucket(w http.ResponseWriter, r *http.Request, bucke
 	}
 	_, versioning := query["versioning"]
 	_, uploads := query["uploads"]
+	_, deletes := query["delete"]
+	st, ours := b.backend.(*store)
 	switch {
+	case deletes && r.Method == http.MethodPost && ours && b.locked(bucket):
+		b.deleteManyLocked(w, r, st, bucket)
 	case uploads && r.Method == http.MethodGet:
 		b.listUploads(w, r, bucket)
 	case versioning && r.Method == http.MethodPut:
@@ -151,11 +158,6 @@ func (b *bucketConfig) conditionalDelete(w http.ResponseWriter, r *http.Request,
 		b.fail(w, r, http.StatusInternalServerError, "InternalError", err.Error())
 		return
 	}
-	if res.IsDeleteMarker {
-		w.Header().Set("X-Amz-Delete-Marker", "true")
-	}
-	if res.VersionID != "" {
-		w.Header().Set("X-Amz-Version-Id", string(res.VersionID))
-	}
+	deleteHeaders(w, res)
 	b.answer(w, http.StatusNoContent, "", nil)
 }

@@ -41,6 +41,12 @@ type objectVersion struct {
 	hash     []byte
 	meta     map[string]string
 	modified time.Time
+
+	// Object Lock (storelock.go): a retention mode and date, a legal hold.
+	mode    string
+	until   time.Time
+	hold    bool
+	holdSet bool // a legal hold was ever set (else GetObjectLegalHold finds none)
 }
 
 const nullVersion gofakes3.VersionID = "null"

@@ -217,3 +217,17 @@ func TestStoreConditionalDelete(t *testing.T) {
 	require.NoError(t, del("*", v.VersionId), "any ETag, that version")
 	assert.Empty(t, versions(t, c, "cond"))
 }
+
+// CopyObject answers the new version's ID (gofakes3 gives the source's).
+func TestStoreCopyVersion(t *testing.T) {
+	c := conflicttest.NewServer(t).Client()
+	ctx := context.Background()
+	mkBucket(t, c, "copies")
+	setVersioning(t, c, "copies", types.BucketVersioningStatusEnabled)
+	src := put(t, c, "copies", "src", "data").VersionId
+	out, err := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String("copies"), Key: aws.String("dst"), CopySource: aws.String("copies/src")})
+	require.NoError(t, err)
+	assert.NotEqual(t, aws.ToString(src), aws.ToString(out.VersionId))
+	assert.Equal(t, []entry{{Key: "dst", VersionID: aws.ToString(out.VersionId), Latest: true, Body: "data"},
+		{Key: "src", VersionID: aws.ToString(src), Latest: true, Body: "data"}}, versions(t, c, "copies"))
+}

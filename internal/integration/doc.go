@@ -11,7 +11,7 @@
 //	another account's bucket name             409 Exists   — (one identity)
 //	BucketNotEmpty                            yes          yes
 //	suspend versioning on an Object Lock bkt  400 Invalid  409 Invalid (as S3)
-//	Object Lock retention, legal hold         enforced     501 NotImplemented
+//	Object Lock retention, legal hold         enforced     enforced
 //	conditional PutObject                     yes          yes
 //	conditions on CompleteMultipartUpload     yes          ignored
 //	conditional DeleteObject (If-Match)       yes          yes
