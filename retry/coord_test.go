@@ -267,3 +267,19 @@ func TestCoordProberGivesUp(t *testing.T) {
 		assert.NoError(t, errs[1], "the next call took over")
 	})
 }
+
+// Inside Do, each request of the client still queues: two Do calls writing
+// one bucket do not collide.
+func TestCoordInsideDo(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, inj := modelClient(conflicttest.Model{}, &recorder{})
+		do := func() error {
+			return retry.Do(context.Background(), func(ctx context.Context) error { return tag(c, ctx, "alpha")() })
+		}
+		errs, at := calls(do, do)
+		assert.NoError(t, errs[0])
+		assert.NoError(t, errs[1])
+		assert.Equal(t, []time.Duration{200 * time.Millisecond, 400 * time.Millisecond}, at)
+		assert.Zero(t, modeled(inj))
+	})
+}
