@@ -35,34 +35,11 @@ func (v *objectVersion) lockedAt(now time.Time, bypass bool) bool {
 	return v.mode == compliance || (v.mode == governance && !bypass)
 }
 
-// lockedVersion returns a version (id "": the latest) that Object Lock can
-// keep: not a delete marker. s.mu is held.
-func (s *store) lockedVersion(bucket, key string, id gofakes3.VersionID) (*objectVersion, error) {
-	b, err := s.bucket(bucket)
-	if err != nil {
-		return nil, err
-	}
-	versions := b.keys[key]
-	var v *objectVersion
-	switch {
-	case id != "":
-		if v = find(versions, unalias(id)); v == nil {
-			return nil, gofakes3.ErrNoSuchVersion
-		}
-	case len(versions) > 0:
-		v = versions[len(versions)-1]
-	}
-	if v == nil || v.marker {
-		return nil, gofakes3.KeyNotFound(key)
-	}
-	return v, nil
-}
-
 // lock returns a copy of a version's lock fields.
 func (s *store) lock(bucket, key string, id gofakes3.VersionID) (objectVersion, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	v, err := s.lockedVersion(bucket, key, id)
+	v, err := s.liveVersion(bucket, key, id)
 	if err != nil {
 		return objectVersion{}, err
 	}
@@ -75,7 +52,7 @@ func (s *store) lock(bucket, key string, id gofakes3.VersionID) (objectVersion, 
 func (s *store) setRetention(bucket, key string, id gofakes3.VersionID, mode string, until time.Time, bypass bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	v, err := s.lockedVersion(bucket, key, id)
+	v, err := s.liveVersion(bucket, key, id)
 	if err != nil {
 		return err
 	}
@@ -93,7 +70,7 @@ func (s *store) setRetention(bucket, key string, id gofakes3.VersionID, mode str
 func (s *store) setLegalHold(bucket, key string, id gofakes3.VersionID, on bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	v, err := s.lockedVersion(bucket, key, id)
+	v, err := s.liveVersion(bucket, key, id)
 	if err != nil {
 		return err
 	}

@@ -24,15 +24,9 @@ func (s *store) object(bucket, key string, id gofakes3.VersionID, rng *gofakes3.
 	if err != nil {
 		return nil, err
 	}
-	versions := b.keys[key]
-	var v *objectVersion
-	if id == "" {
-		if len(versions) == 0 {
-			return nil, gofakes3.KeyNotFound(key)
-		}
-		v = versions[len(versions)-1]
-	} else if v = find(versions, unalias(id)); v == nil {
-		return nil, gofakes3.ErrNoSuchVersion
+	v, err := b.version(key, id)
+	if err != nil {
+		return nil, err
 	}
 	obj := &gofakes3.Object{Name: key, Metadata: v.meta, Size: int64(len(v.body)), Hash: v.hash,
 		IsDeleteMarker: v.marker, Contents: io.NopCloser(bytes.NewReader(nil))}
@@ -121,6 +115,37 @@ func (s *store) add(b *storeBucket, key string, v *objectVersion) *objectVersion
 	return v
 }
 
+// version returns a key's version by ID, or its latest for id "": 404
+// NoSuchKey when the key has none, NoSuchVersion when the ID is not there.
+// s.mu is held.
+func (b *storeBucket) version(key string, id gofakes3.VersionID) (*objectVersion, error) {
+	versions := b.keys[key]
+	if id != "" {
+		if v := find(versions, unalias(id)); v != nil {
+			return v, nil
+		}
+		return nil, gofakes3.ErrNoSuchVersion
+	}
+	if len(versions) == 0 {
+		return nil, gofakes3.KeyNotFound(key)
+	}
+	return versions[len(versions)-1], nil
+}
+
+// liveVersion is version, except that a delete marker is no object: 404
+// NoSuchKey. s.mu is held.
+func (s *store) liveVersion(bucket, key string, id gofakes3.VersionID) (*objectVersion, error) {
+	b, err := s.bucket(bucket)
+	if err != nil {
+		return nil, err
+	}
+	v, err := b.version(key, id)
+	if err == nil && v.marker {
+		return nil, gofakes3.KeyNotFound(key)
+	}
+	return v, err
+}
+
 // DeleteObject deletes without a version ID: the object itself in a bucket
 // that never had versioning, else a new delete marker.
 func (s *store) DeleteObject(bucket, key string) (gofakes3.ObjectDeleteResult, error) {
@@ -146,25 +171,15 @@ func (s *store) remove(b *storeBucket, key string) gofakes3.ObjectDeleteResult {
 // DeleteObjectVersion when id is set, only if the version's ETag is etag
 // ("*": any). It answers 412 PreconditionFailed when the ETag differs and
 // 404 NoSuchKey when there is no such object (or its latest version is a
-// delete marker).
+// delete marker), NoSuchVersion when there is no such version.
 func (s *store) deleteIfMatch(bucket, key string, id gofakes3.VersionID, etag string) (gofakes3.ObjectDeleteResult, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b, err := s.bucket(bucket)
+	v, err := s.liveVersion(bucket, key, id)
 	if err != nil {
 		return gofakes3.ObjectDeleteResult{}, err
 	}
-	versions := b.keys[key]
-	var v *objectVersion
-	switch {
-	case id != "":
-		v = find(versions, unalias(id))
-	case len(versions) > 0:
-		v = versions[len(versions)-1]
-	}
-	if v == nil || v.marker {
-		return gofakes3.ObjectDeleteResult{}, gofakes3.KeyNotFound(key)
-	}
+	b := s.buckets[bucket]
 	if etag != "*" && strings.Trim(etag, `"`) != hex.EncodeToString(v.hash) {
 		return gofakes3.ObjectDeleteResult{}, gofakes3.ErrorMessage(gofakes3.ErrPreconditionFailed, "At least one of the pre-conditions you specified did not hold")
 	}
