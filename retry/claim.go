@@ -19,6 +19,7 @@ type ClaimLost struct {
 	Owner       string // the owner the winning claim names
 }
 
+// Error names the key and the winner.
 func (e *ClaimLost) Error() string {
 	return fmt.Sprintf("claim s3://%s/%s: already claimed by %q", e.Bucket, e.Key, e.Owner)
 }

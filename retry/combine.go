@@ -23,7 +23,7 @@ type queue struct {
 	calms  int             // commits in a row that met no contention
 	losses int             // lost races in a row
 	watch  bool            // losing: read until the object stays unchanged over a wait
-	seen   string          // the ETag the previous read found, while watching
+	seen   *snapshot       // what the previous read found, while watching
 	// createRefused: the last write, a create, was refused; phantoms
 	// counts such refusals in a row whose next read found no object.
 	createRefused bool

@@ -191,3 +191,27 @@ func TestStampMetadataFits(t *testing.T) {
 	_, ok := stampMetadata(map[string]string{"note": strings.Repeat("x", 2030)}, newToken(), s)
 	assert.False(t, ok, "no room for the token: the write goes without")
 }
+
+func TestWritesSince(t *testing.T) {
+	t.Parallel()
+	at := func(token string, lineage ...string) *snapshot {
+		return &snapshot{exists: true, etag: "e-" + token, token: token, lineage: lineage}
+	}
+	prev := at("b", "a")
+	for _, tc := range []struct {
+		name string
+		cur  *snapshot
+		want int
+	}{
+		{"unchanged", at("b", "a"), 0},
+		{"one write", at("c", "b", "a"), 1},
+		{"three writes", at("e", "d", "c", "b"), 3},
+		{"beyond the lineage", at("z", "y"), -1},
+		{"no token now, same ETag", &snapshot{exists: true, etag: "e-b"}, 0},
+		{"no token now, other ETag", &snapshot{exists: true, etag: "e-x"}, -1},
+	} {
+		assert.Equal(t, tc.want, writesSince(prev, tc.cur), tc.name)
+	}
+	assert.Equal(t, -1, writesSince(nil, prev), "nothing read before")
+	assert.Equal(t, 0, writesSince(&snapshot{exists: true, etag: "x"}, &snapshot{exists: true, etag: "x"}), "no tokens, same ETag")
+}

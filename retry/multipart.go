@@ -116,10 +116,12 @@ type AbortError struct {
 	Err                   error
 }
 
+// Error names the upload left open.
 func (e *AbortError) Error() string {
 	return fmt.Sprintf("s3conflict: aborting upload %s of s3://%s/%s: %v", e.UploadID, e.Bucket, e.Key, e.Err)
 }
 
+// Unwrap returns the abort's own error.
 func (e *AbortError) Unwrap() error { return e.Err }
 
 // uploadOnce runs one multipart upload from the start; id is the upload's

@@ -56,29 +56,54 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 	u.requeue(q, batch, lostError(k, cause))
 	q.createRefused = pw.clean && pw.base == rootMark
 	if q.losses++; q.losses >= 2 {
-		q.watch, q.seen = true, cur.etag
+		q.watch, q.seen = true, nil
+		if !pw.clean { // cur was read
+			q.seen = cur
+		}
 	}
 	return u.backOff(ctx, q)
 }
 
 // watching reports, for a key whose writes keep losing, whether s shows
-// the object changed since the previous read: then the queued updates wait
-// again instead of writing, since a write would lose too. It costs one
-// read per wait, where a write would cost a read and a write, and it lets
-// the writer that keeps committing go on undisturbed. Once a read finds
-// the object unchanged over a whole wait, the queue writes. Called with
-// u.mu held.
+// the object busy since the previous read (more than one write in between,
+// counted by the lineage): then the queued updates wait again instead of
+// writing, since a write would lose too. It costs one read per wait, where
+// a write would cost a read and a write, and it lets the writer that keeps
+// committing go on undisturbed. Once a read finds at most one write over a
+// whole wait, the queue writes. Called with u.mu held.
 func (u *Updater) watching(k objectKey, q *queue, s *snapshot) bool {
 	if !q.watch {
 		return false
 	}
-	if s.etag == q.seen {
+	if n := writesSince(q.seen, s); n >= 0 && n <= 1 {
 		q.watch = false
 		return false
 	}
-	q.seen = s.etag
+	q.seen = s
 	u.requeue(q, nil, lostError(k, nil))
 	return true
+}
+
+// writesSince counts the writes between prev and cur by cur's lineage: 0
+// when cur is prev; -1 when it cannot tell (many, or no tokens).
+func writesSince(prev, cur *snapshot) int {
+	switch {
+	case prev == nil:
+		return -1
+	case prev.token == "" || cur.token == "":
+		if prev.exists == cur.exists && prev.etag == cur.etag {
+			return 0
+		}
+		return -1
+	case cur.token == prev.token:
+		return 0
+	}
+	for i, t := range cur.lineage {
+		if t == prev.token {
+			return i + 1
+		}
+	}
+	return -1
 }
 
 // phantomRounds is how many times in a row a create may be refused while
