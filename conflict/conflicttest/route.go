@@ -66,9 +66,9 @@ func (b *bucketConfig) serveBucket(w http.ResponseWriter, r *http.Request, bucke
 		b.listUploads(w, r, bucket)
 	case versioning && r.Method == http.MethodPut:
 		b.putVersioning(w, r, bucket)
-	case len(query) == 0 && r.Method == http.MethodPut:
+	case plain(query) && r.Method == http.MethodPut:
 		b.createBucket(w, r, bucket)
-	case len(query) == 0 && r.Method == http.MethodDelete:
+	case plain(query) && r.Method == http.MethodDelete:
 		rec := &recorder{header: w.Header(), w: w}
 		b.next.ServeHTTP(rec, r)
 		if rec.statusOr200()/100 == 2 {
@@ -79,6 +79,18 @@ func (b *bucketConfig) serveBucket(w http.ResponseWriter, r *http.Request, bucke
 	default:
 		b.next.ServeHTTP(w, r)
 	}
+}
+
+// plain reports whether a bucket request has no query but the
+// operation's name and a presigned URL's parameters: CreateBucket or
+// DeleteBucket.
+func plain(query map[string][]string) bool {
+	for q := range query {
+		if q != "x-id" && !strings.HasPrefix(strings.ToLower(q), "x-amz-") {
+			return false
+		}
+	}
+	return true
 }
 
 // createBucket lets gofakes3 create the bucket, then gives it S3's
@@ -133,10 +145,7 @@ func (b *bucketConfig) putVersioning(w http.ResponseWriter, r *http.Request, buc
 	if err != nil {
 		return
 	}
-	b.mu.Lock()
-	lock := b.buckets[bucket] != nil && b.buckets[bucket].lock
-	b.mu.Unlock()
-	if lock && bytes.Contains(body, []byte("<Status>Suspended</Status>")) {
+	if b.locked(bucket) && bytes.Contains(body, []byte("<Status>Suspended</Status>")) {
 		b.fail(w, r, http.StatusConflict, "InvalidBucketState", "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.")
 		return
 	}
