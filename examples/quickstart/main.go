@@ -14,49 +14,16 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"strings"
+	"io"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
-
-	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/exampleenv"
 )
 
 func main() {
-	if err := run(context.Background()); err != nil {
-		fmt.Fprintln(os.Stderr, "quickstart:", err)
-		os.Exit(1)
-	}
-}
-
-func run(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	tg, stop, err := chooseTarget(ctx)
-	if err != nil {
+	exampleenv.Main("quickstart", false, 2*time.Minute, func(ctx context.Context, e *exampleenv.Env, w io.Writer) error {
+		rows, err := story(ctx, e, 2*time.Second)
+		print(w, e, rows)
 		return err
-	}
-	defer stop()
-	rows, err := story(ctx, tg)
-	print(os.Stdout, tg, rows)
-	return err
-}
-
-// chooseTarget is a real endpoint when AWS_ENDPOINT_URL_S3 is set, the
-// in-process server otherwise.
-func chooseTarget(ctx context.Context) (target, func(), error) {
-	if ep := os.Getenv("AWS_ENDPOINT_URL_S3"); ep != "" {
-		cfg, err := config.LoadDefaultConfig(ctx)
-		if err != nil {
-			return target{}, nil, fmt.Errorf("loading the AWS configuration: %w", err)
-		}
-		return target{name: ep, cfg: cfg, pathStyle: !strings.Contains(ep, "amazonaws.com"), storm: 2 * time.Second}, func() {}, nil
-	}
-	srv, err := conflicttest.Start()
-	if err != nil {
-		return target{}, nil, err
-	}
-	return target{name: "the in-process S3 server at " + srv.URL, cfg: srv.Config, pathStyle: true, storm: 2 * time.Second}, srv.Close, nil
+	})
 }

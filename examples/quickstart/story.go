@@ -13,24 +13,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/cenkalti/backoff/v4"
 
 	"github.com/s3conflict/s3conflict/conflict"
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/exampleenv"
 	"github.com/s3conflict/s3conflict/naming"
 	"github.com/s3conflict/s3conflict/precheck"
 	"github.com/s3conflict/s3conflict/retry"
 )
-
-// target is the S3 endpoint the story runs against.
-type target struct {
-	name      string
-	cfg       aws.Config
-	pathStyle bool
-	// storm is how long bucket-configuration writes are answered
-	// OperationAborted.
-	storm time.Duration
-}
 
 // row is one line of the table the story prints.
 type row struct {
@@ -70,7 +60,10 @@ func (r *recorder) reset() { r.mu.Lock(); r.events, r.checks = nil, nil; r.mu.Un
 // idempotently, meets a name that belongs to someone else (and renames with
 // opt-in), and refuses to delete a non-empty bucket. It returns one row per
 // step and cleans up what it created.
-func story(ctx context.Context, tg target) ([]row, error) {
+//
+// storm is how long bucket-configuration writes are answered
+// OperationAborted.
+func story(ctx context.Context, e *exampleenv.Env, storm time.Duration) ([]row, error) {
 	mine, err := naming.Bucket("quickstart")
 	if err != nil {
 		return nil, err
@@ -79,17 +72,11 @@ func story(ctx context.Context, tg target) ([]row, error) {
 
 	// The conflicts the endpoint will not produce on its own are forced
 	// through the client-side injector, and reported as forced.
-	inj := conflicttest.NewInjector(1,
-		conflicttest.Fault{Operation: "PutBucketVersioning", Bucket: mine, Code: "OperationAborted", Window: tg.storm},
-		conflicttest.Fault{Operation: "HeadBucket", Bucket: taken, Status: 403},
-		conflicttest.Fault{Operation: "CreateBucket", Bucket: taken, Code: "BucketAlreadyExists"},
-	)
+	e.Faults.Add(conflicttest.Fault{Operation: "PutBucketVersioning", Bucket: mine, Code: "OperationAborted", Window: storm})
+	e.Faults.Add(conflicttest.Fault{Operation: "HeadBucket", Bucket: taken, Status: 403})
+	e.Faults.Add(conflicttest.Fault{Operation: "CreateBucket", Bucket: taken, Code: "BucketAlreadyExists"})
 	rec := &recorder{}
-	client := s3.NewFromConfig(tg.cfg,
-		func(o *s3.Options) {
-			o.UsePathStyle = tg.pathStyle
-			o.HTTPClient = inj.Client(o.HTTPClient)
-		},
+	client := e.Client(
 		retry.OnConflict(func(o *retry.Options) { o.OnEvent = rec.retryEvent }),
 		precheck.Enable(func(o *precheck.Options) { o.OnEvent = rec.checkEvent }),
 	)
@@ -97,10 +84,10 @@ func story(ctx context.Context, tg target) ([]row, error) {
 	var rows []row
 	step := func(name, op string, call func() (any, error)) row {
 		rec.reset()
-		before := len(inj.Records())
+		before := len(e.Faults.Records())
 		out, err := call()
 		r := summarize(name, op, out, err, rec)
-		for _, x := range inj.Records()[before:] {
+		for _, x := range e.Since(before) {
 			r.Forced = r.Forced || x.Injected
 		}
 		rows = append(rows, r)
@@ -110,7 +97,7 @@ func story(ctx context.Context, tg target) ([]row, error) {
 	step("create a bucket under a generated name", "CreateBucket", func() (any, error) {
 		return client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &mine})
 	})
-	defer cleanup(client, mine)
+	defer e.Remove(mine)
 
 	step("turn on versioning during a storm", "PutBucketVersioning", func() (any, error) {
 		return client.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: &mine,
@@ -132,7 +119,7 @@ func story(ctx context.Context, tg target) ([]row, error) {
 		return out, err
 	})
 	if renamed != "" {
-		defer cleanup(client, renamed)
+		defer e.Remove(renamed)
 	}
 	if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: &mine, Key: aws.String("report.csv"),
 		Body: strings.NewReader("id,total\n1,42\n")}); err != nil {
@@ -199,8 +186,8 @@ func resultOf(out any) (retry.Result, bool) {
 }
 
 // print writes the table.
-func print(w io.Writer, tg target, rows []row) {
-	fmt.Fprintf(w, "s3conflict quickstart against %s\n\n", tg.name)
+func print(w io.Writer, e *exampleenv.Env, rows []row) {
+	fmt.Fprintf(w, "s3conflict quickstart against %s\n\n", e.Name)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "STEP\tOPERATION\tS3 CODE\tKIND\tDECISION\tATTEMPTS\tWAITED\tFORCED")
 	for _, r := range rows {
@@ -225,15 +212,4 @@ func print(w io.Writer, tg target, rows []row) {
 			fmt.Fprintf(w, "%s:\n    %v\n", r.Step, r.Err)
 		}
 	}
-}
-
-// cleanup removes a bucket the story created, with everything in it.
-func cleanup(client *s3.Client, bucket string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	_, _ = client.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: &bucket},
-		precheck.Enable(func(o *precheck.Options) { o.EmptyFirst = true }),
-		retry.OnConflict(func(o *retry.Options) {
-			o.Backoff = func() backoff.BackOff { return backoff.NewConstantBackOff(100 * time.Millisecond) }
-		}))
 }
