@@ -165,11 +165,16 @@
 // It reads the object and its ETag (absent is a state), calls the function,
 // and writes the result with If-Match (If-None-Match: "*" when absent). A
 // 412 means another writer won: it waits ([DefaultContentionBackoff]: 5 ms
-// doubling to 250 ms, ±50%), reads again and calls the function again, at
-// most [DefaultMaxRounds] = 100 times. A ConditionalRequestConflict is
-// resent as is, as [UpdateOptions.Options] say; the client's own OnConflict
-// steps aside for these writes, so one loop decides. At most
-// [DefaultMaxSize] = 16 MiB is read into memory ([ErrTooLarge] past it).
+// doubling to 100 ms, ±50%), reads again and calls the function again, at
+// most [DefaultMaxRounds] = 100 times; each wait is a Retry event of kind
+// PreconditionFailed (to [Options.OnEvent], and the logger at Debug). After
+// two lost races in a row it reads after each wait and writes only once a
+// read finds at most one other write over the wait. A
+// ConditionalRequestConflict is resent as is, as [UpdateOptions.Options]
+// say; the client's own OnConflict steps aside for these writes, so one
+// loop decides. At most [DefaultMaxSize] = 16 MiB is read into memory
+// ([ErrTooLarge] past it); a create refused while no object can be read
+// fails with [ErrCreateRefused].
 //
 // Each update lands exactly once. Every write carries a token
 // ([TokenMetadataKey]) and the tokens of the writes before it

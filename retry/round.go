@@ -41,7 +41,7 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 			return nil
 		}
 		if u.watching(k, q, s) {
-			err := u.backOff(ctx, q)
+			err := u.backOff(ctx, k, q)
 			u.mu.Unlock()
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/s3conflict/s3conflict/conflict"
 	"github.com/s3conflict/s3conflict/internal/s3err"
@@ -61,7 +62,7 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 			q.seen = cur
 		}
 	}
-	return u.backOff(ctx, q)
+	return u.backOff(ctx, k, q)
 }
 
 // watching reports, for a key whose writes keep losing, whether s shows
@@ -138,14 +139,18 @@ func lostError(k objectKey, cause error) *conflict.Error {
 	return e
 }
 
-// backOff waits the key's contention backoff. Called with u.mu held; it
-// releases it while waiting.
-func (u *Updater) backOff(ctx context.Context, q *queue) error {
+// backOff waits the key's contention backoff, and reports the wait as a
+// Retry event of kind PreconditionFailed (Attempt: the lost races in a row).
+// Called with u.mu held; it releases it while waiting.
+func (u *Updater) backOff(ctx context.Context, k objectKey, q *queue) error {
 	if q.bo == nil {
 		q.bo = u.opts.Contention()
 	}
 	d := q.bo.NextBackOff()
+	e := Event{Action: Retry, Operation: "PutObject", Bucket: k.bucket, Key: k.key, Code: "PreconditionFailed",
+		StatusCode: http.StatusPreconditionFailed, Kind: conflict.PreconditionFailed, Attempt: q.losses, Delay: d}
 	u.mu.Unlock()
+	u.l.emitter.emit(ctx, e, nil)
 	err := u.opts.Sleep(ctx, d)
 	u.mu.Lock()
 	return err

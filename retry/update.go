@@ -109,7 +109,7 @@ type UpdateOptions struct {
 // has just committed knows the object and commits its next update with one
 // request; writers that lost should let it and probe seldom, since every
 // probe costs requests. After two lost races in a row a queue only reads
-// after each wait, and writes once a read finds the object unchanged over a
+// after each wait, and writes once a read finds at most one write over a
 // whole wait. An update that met no contention does not reset the wait;
 // 16 commits in a row that met none do. Measured with 16 writers in
 // separate clients on one key (BenchmarkContendedUpdate, versitygw): a

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/assert"
@@ -19,7 +20,11 @@ import (
 	"github.com/s3conflict/s3conflict/retry"
 )
 
-func noWait(o *retry.UpdateOptions) { fast(&o.Options) }
+// noWait makes every wait of an Updater return at once.
+func noWait(o *retry.UpdateOptions) {
+	fast(&o.Options)
+	o.Sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+}
 
 // serve starts an in-process server with a fresh bucket.
 func serve(t *testing.T, optFns ...func(*s3.Options)) (*conflicttest.Server, *s3.Client, string) {
@@ -173,4 +178,29 @@ func TestUpdateBadInput(t *testing.T) {
 	cancel()
 	_, err := retry.Update(ctx, c, "b", "k", retry.Incr)
 	assert.ErrorIs(t, err, context.Canceled)
+}
+
+// A lost race is waited out visibly: one Retry event of kind
+// PreconditionFailed per wait, and the update applied once.
+func TestUpdateLostRaceIsAnEvent(t *testing.T) {
+	t.Parallel()
+	srv, c, bucket := serve(t)
+	var mu sync.Mutex
+	var events []retry.Event
+	a := retry.NewUpdater(c, noWait, func(o *retry.UpdateOptions) {
+		o.OnEvent = func(e retry.Event) { mu.Lock(); events = append(events, e); mu.Unlock() }
+	})
+	_, err := a.Update(context.Background(), bucket, "n", retry.Incr) // a remembers "1"
+	require.NoError(t, err)
+	_, err = retry.Update(context.Background(), c, bucket, "n", retry.Incr) // another writer: "2"
+	require.NoError(t, err)
+	puts := srv.Faults.Count("PutObject")
+	_, err = a.Update(context.Background(), bucket, "n", retry.Incr) // a's write from "1" loses
+	require.NoError(t, err)
+	assert.Equal(t, "3", get(t, c, bucket, "n"))
+	assert.Equal(t, puts+2, srv.Faults.Count("PutObject"), "the lost write and the one that committed")
+	require.Len(t, events, 1)
+	assert.Equal(t, retry.Retry, events[0].Action)
+	assert.Equal(t, conflict.PreconditionFailed, events[0].Kind)
+	assert.Equal(t, bucket, events[0].Bucket)
 }
