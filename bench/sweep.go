@@ -1,10 +1,7 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,24 +11,8 @@ import (
 // stormSweep runs TestSweep (the storms need testing/synctest, so they run
 // in a test binary) and reports its results as tables and figures.
 func stormSweep(e *env) (string, error) {
-	dir, err := os.MkdirTemp("", "sweep")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(dir)
-	out := filepath.Join(dir, "sweep.json")
-	c := exec.Command("go", "test", "-count=1", "-run", "^TestSweep$", ".", "-args",
-		"-sweep.out="+out, fmt.Sprintf("-sweep.runs=%d", e.runs))
-	c.Stdout, c.Stderr = os.Stderr, os.Stderr
-	if err := c.Run(); err != nil {
-		return "", fmt.Errorf("sweep: %w", err)
-	}
-	raw, err := os.ReadFile(out)
-	if err != nil {
-		return "", err
-	}
 	var d sweepData
-	if err := json.Unmarshal(raw, &d); err != nil {
+	if err := testJSON("TestSweep", "sweep.out", &d, fmt.Sprintf("-sweep.runs=%d", e.runs)); err != nil {
 		return "", err
 	}
 	caption := fmt.Sprintf("%s · %s · median of %d runs per point", e.machine, e.command, e.runs)

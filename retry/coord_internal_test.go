@@ -16,11 +16,6 @@ import (
 // write takes and gives back its bucket's lane (reused), other operations
 // never touch the coordinator.
 func TestCoordUncontendedAllocatesNothing(t *testing.T) {
-	next := middleware.InitializeHandlerFunc(func(ctx context.Context, in middleware.InitializeInput) (
-		middleware.InitializeOutput, middleware.Metadata, error,
-	) {
-		return middleware.InitializeOutput{}, middleware.Metadata{}, nil
-	})
 	m := &middlewareImpl{l: newLoop(nil, true), coord: newCoordinator()}
 	for _, params := range []any{
 		&s3.PutBucketTaggingInput{Bucket: aws.String("b")},
@@ -29,7 +24,7 @@ func TestCoordUncontendedAllocatesNothing(t *testing.T) {
 	} {
 		in := middleware.InitializeInput{Parameters: params}
 		allocs := testing.AllocsPerRun(100, func() {
-			_, _, _ = m.HandleInitialize(context.Background(), in, next)
+			_, _, _ = m.HandleInitialize(context.Background(), in, nopNext)
 		})
 		assert.Zero(t, allocs, "%T", params)
 	}

@@ -17,11 +17,7 @@ import (
 //
 //	go test -run x -bench FastPath -count 10 ./retry | benchstat -col /mw -
 func BenchmarkFastPath(b *testing.B) {
-	next := middleware.InitializeHandlerFunc(func(ctx context.Context, in middleware.InitializeInput) (
-		middleware.InitializeOutput, middleware.Metadata, error,
-	) {
-		return middleware.InitializeOutput{}, middleware.Metadata{}, nil
-	})
+	next := nopNext
 	empty := middleware.InitializeMiddlewareFunc("empty", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (
 		middleware.InitializeOutput, middleware.Metadata, error,
 	) {
@@ -61,3 +57,10 @@ func BenchmarkFastPath(b *testing.B) {
 		}
 	}
 }
+
+// nopNext ends a stack at once, with success and nothing sent.
+var nopNext = middleware.InitializeHandlerFunc(func(ctx context.Context, in middleware.InitializeInput) (
+	middleware.InitializeOutput, middleware.Metadata, error,
+) {
+	return middleware.InitializeOutput{}, middleware.Metadata{}, nil
+})

@@ -129,7 +129,9 @@ type Options struct {
 	// OnEvent, when set, is called once per decision, and once more with
 	// Resolved when a resent call succeeds, with the same facts as the log
 	// record, from the goroutine of the call. It must be safe for concurrent
-	// use: calls of one client run on many goroutines.
+	// use: calls of one client run on many goroutines. The call may hold
+	// its bucket's place in the queue (see NoCoordination): a hook that
+	// calls the same client for the same bucket waits behind it.
 	OnEvent func(Event)
 
 	// Sleep waits for d or until ctx ends, returning ctx.Err() then.

@@ -3,6 +3,8 @@ package crowd
 import (
 	"slices"
 	"time"
+
+	"github.com/s3conflict/s3conflict/internal/storm"
 )
 
 // Result is what one scenario produced. Times are from the scenario's start
@@ -20,15 +22,7 @@ type Result struct {
 }
 
 // Succeeded returns how many calls returned no error.
-func (r Result) Succeeded() int {
-	n := 0
-	for _, err := range r.Errs {
-		if err == nil {
-			n++
-		}
-	}
-	return n
-}
+func (r Result) Succeeded() int { return storm.Succeeded(r.Errs) }
 
 // AllRequests returns the requests of every call.
 func (r Result) AllRequests() int {
@@ -61,7 +55,7 @@ func (r Result) P99Latency() time.Duration {
 	for i := range d {
 		d[i] = r.Done[i] - r.Called[i]
 	}
-	return quantile(d, 0.99)
+	return storm.Quantile(d, 0.99)
 }
 
 // P99AfterWindow returns the 0.99 quantile (nearest rank) of the time from
@@ -77,7 +71,7 @@ func (r Result) P99AfterWindow() (time.Duration, bool) {
 	if len(d) == 0 {
 		return 0, false
 	}
-	return quantile(d, 0.99), true
+	return storm.Quantile(d, 0.99), true
 }
 
 // Inversions counts the pairs of writes that took effect in the opposite
@@ -93,11 +87,4 @@ func (r Result) Inversions() int {
 		}
 	}
 	return n
-}
-
-func quantile(d []time.Duration, q float64) time.Duration {
-	d = slices.Clone(d)
-	slices.Sort(d)
-	k := int(float64(len(d))*q+0.999999) - 1
-	return d[min(max(k, 0), len(d)-1)]
 }

@@ -9,14 +9,27 @@ import (
 const Slice = 100 * time.Millisecond
 
 // Succeeded returns how many callers' calls returned no error.
-func (r Result) Succeeded() int {
+func (r Result) Succeeded() int { return Succeeded(r.Errs) }
+
+// Succeeded returns how many of errs are nil: the calls that succeeded.
+func Succeeded(errs []error) int {
 	n := 0
-	for _, err := range r.Errs {
+	for _, err := range errs {
 		if err == nil {
 			n++
 		}
 	}
 	return n
+}
+
+// Quantile returns the q-quantile of d by nearest rank (0 < q ≤ 1; with 50
+// values the 0.99 quantile is the largest); d must not be empty. d is not
+// changed.
+func Quantile(d []time.Duration, q float64) time.Duration {
+	d = slices.Clone(d)
+	slices.Sort(d)
+	k := int(float64(len(d))*q+0.999999) - 1
+	return d[min(max(k, 0), len(d)-1)]
 }
 
 // SuccessRate returns the share of callers that succeeded, 0 to 1.
@@ -35,9 +48,7 @@ func (r Result) Overshoot(q float64) (time.Duration, bool) {
 	if len(over) == 0 {
 		return 0, false
 	}
-	slices.Sort(over)
-	k := int(float64(len(over))*q+0.999999) - 1
-	return over[min(max(k, 0), len(over)-1)], true
+	return Quantile(over, q), true
 }
 
 // MeanRequests returns the requests per caller, every caller counted.
