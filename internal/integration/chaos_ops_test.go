@@ -137,12 +137,17 @@ func (w *worker) put(ctx context.Context, id string) error {
 }
 
 // putObject sends in with body b: through retry.Do when viaDo (which then
-// decides about resends, the client's loop stepping aside).
+// decides about resends, the client's loop stepping aside); otherwise a
+// quarter of the calls replace the client's OnConflict with their own.
 func (w *worker) putObject(ctx context.Context, viaDo bool, in s3.PutObjectInput, b string) error {
+	var perCall []func(*s3.Options)
+	if !viaDo && w.rng.IntN(4) == 0 {
+		perCall = append(perCall, retry.OnConflict(fast, func(o *retry.Options) { o.MaxAttempts = 5 }))
+	}
 	send := func(ctx context.Context) error {
 		in := in
 		in.Body = strings.NewReader(b) // built afresh for every call, as Do requires
-		_, err := w.c.PutObject(ctx, &in)
+		_, err := w.c.PutObject(ctx, &in, perCall...)
 		return err
 	}
 	if !viaDo {
