@@ -134,7 +134,7 @@ func setup(t *testing.T, seed uint64, n int) (*chaos, *front, []*worker) {
 	require.NoError(t, err)
 
 	c := &chaos{seed: seed, race: mk("race", true), upd: mk("upd", false), stranger: stranger,
-		counts: map[string]*[3]int{}, errs: map[string]int{}, unknowns: map[string]*[2]int{}, raceKeys: max(4, n/60), claimKeys: max(4, n/80)}
+		counts: map[string]*[3]int{}, errs: map[string]int{}, unknowns: map[string]*[2]int{}, raceKeys: max(4, n/200), claimKeys: max(4, n/80)}
 	f := newFront(seed)
 	unlimited := func(o *retry.Options) { o.Budget = retry.Unlimited() }
 	user := func(optFns ...func(*s3.Options)) *s3.Client {
