@@ -33,9 +33,11 @@ type worker struct {
 	oracle    *s3.Client     // the same account without faults
 	own, life string
 	objs      [6]possible
-	vers      possible // versioning status: absent (never set), Enabled, Suspended
-	btag      possible // the bucket's tag: absent (none) or its value
-	lifeState possible // the life bucket: present or absent, with its one object's body ("": none)
+	hist      [6][]string // per own key: "id op outcome" of every op on it
+	cur       int         // the own key of the op running, -1: none
+	vers      possible    // versioning status: absent (never set), Enabled, Suspended
+	btag      possible    // the bucket's tag: absent (none) or its value
+	lifeState possible    // the life bucket: present or absent, with its one object's body ("": none)
 }
 
 var absent = state{}
@@ -83,7 +85,20 @@ func (w *worker) body(id string) string {
 
 func (w *worker) key() (string, *possible) {
 	i := w.rng.IntN(len(w.objs))
+	w.cur = i
 	return fmt.Sprintf("k%d", i), &w.objs[i]
+}
+
+// done notes what the op just run did to the own key it chose, if any.
+func (w *worker) done(id, op string, err error) {
+	if w.cur >= 0 {
+		class := "ok"
+		if err != nil {
+			class = errClass(err)
+		}
+		w.hist[w.cur] = append(w.hist[w.cur], id+" "+op+" "+class)
+		w.cur = -1
+	}
 }
 
 // absentKey is, most of the time, a key that may be absent: creates
@@ -113,8 +128,13 @@ func (w *worker) unproven(id, k, b string, err error) {
 	}
 }
 
+// bad records a discrepancy, with the history of the own key of the op.
 func (w *worker) bad(id, format string, args ...any) {
-	w.chaos.bad.add("%s (g%d): %s", id, w.g, fmt.Sprintf(format, args...))
+	h := ""
+	if w.cur >= 0 {
+		h = fmt.Sprintf("; k%d so far: %q", w.cur, w.hist[w.cur][max(0, len(w.hist[w.cur])-12):])
+	}
+	w.chaos.bad.add("%s (g%d): %s%s", id, w.g, fmt.Sprintf(format, args...), h)
 }
 
 // written applies a write of s to p: s after success; s or the old state

@@ -74,6 +74,11 @@ func TestChaos(t *testing.T) {
 	versitygw.Need(t, vgw)
 	seed, n := chaosSettings(t)
 	t.Logf("seed %d, %d operations (S3CONFLICT_CHAOS_SEED=%d S3CONFLICT_CHAOS_OPS=%d to run it again)", seed, n, seed, n)
+	defer func() {
+		if t.Failed() {
+			t.Logf("reproduce: S3CONFLICT_CHAOS_SEED=%d S3CONFLICT_CHAOS_OPS=%d go test -race -run TestChaos ./internal/integration", seed, n)
+		}
+	}()
 	start := time.Now()
 	c, f, workers := setup(t, seed, n)
 	if !run(t, workers, n) {
@@ -89,9 +94,6 @@ func TestChaos(t *testing.T) {
 			break
 		}
 		t.Errorf("seed %d: %s", seed, d)
-	}
-	if t.Failed() {
-		t.Logf("reproduce: S3CONFLICT_CHAOS_SEED=%d S3CONFLICT_CHAOS_OPS=%d go test -race -run TestChaos ./internal/integration", seed, n)
 	}
 }
 
@@ -155,6 +157,7 @@ func setup(t *testing.T, seed uint64, n int) (*chaos, *front, []*worker) {
 		for i := range w.objs {
 			w.objs[i].set(absent)
 		}
+		w.cur = -1
 		w.vers.set(absent)
 		w.btag.set(absent)
 		w.lifeState.set(absent)
@@ -189,6 +192,7 @@ func run(t *testing.T, workers []*worker, n int) bool {
 				cancel()
 				busy[i].Store(nil)
 				w.count(op.name, err)
+				w.done(id, op.name, err)
 			}
 		}()
 	}
