@@ -5,11 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/s3conflict/s3conflict/conflict"
 	"github.com/s3conflict/s3conflict/internal/s3err"
@@ -71,6 +75,13 @@ type MultipartUpload struct {
 // PreconditionFailed (with OnConflict on the client) or the SDK's 412; after
 // the restarts run out, a *conflict.Error of kind RestartUpload whose
 // UploadID names the last (aborted) upload, with Reason ErrMaxAttempts.
+// When a completion that led to a restart was sent more than once (its
+// answer may have been lost after it landed), a 412 to a later completion
+// may be our own object's: one HeadObject settles it (c must have
+// HeadObject, as *s3.Client does) — success when the object's ETag is the
+// multipart ETag of that earlier completion's parts, else a
+// PreconditionFailed error with Reason ErrAmbiguousWrite, never a clean
+// lost race.
 func UploadMultipart(ctx context.Context, c MultipartClient, up MultipartUpload) (*s3.CompleteMultipartUploadOutput, error) {
 	if up.Create == nil || aws.ToString(up.Create.Bucket) == "" || aws.ToString(up.Create.Key) == "" {
 		return nil, errors.New("s3conflict: UploadMultipart needs Create with a Bucket and a Key")
@@ -88,8 +99,9 @@ func UploadMultipart(ctx context.Context, c MultipartClient, up MultipartUpload)
 	if restarts == 0 {
 		restarts = DefaultMaxRestarts
 	}
+	var earlier []string // multipart ETags of earlier completions that may have landed
 	for n := 0; ; n++ {
-		out, id, err := uploadOnce(ctx, c, up, partSize)
+		out, id, done, err := uploadOnce(ctx, c, up, partSize)
 		if err == nil {
 			return out, nil
 		}
@@ -98,8 +110,15 @@ func UploadMultipart(ctx context.Context, c MultipartClient, up MultipartUpload)
 				return nil, errors.Join(err, aerr)
 			}
 		}
-		if conflict.Classify(err) != conflict.RestartUpload {
+		kind := conflict.Classify(err)
+		if kind == conflict.PreconditionFailed && len(earlier) > 0 {
+			return settleEarlier(ctx, c, up.Create, earlier, err)
+		}
+		if kind != conflict.RestartUpload {
 			return nil, err
+		}
+		if done.sends != 1 { // its answer may have been lost after it landed
+			earlier = append(earlier, done.etag)
 		}
 		if n >= restarts {
 			ce := conflict.NewError(conflict.RestartUpload, "CompleteMultipartUpload", aws.ToString(up.Create.Bucket), aws.ToString(up.Create.Key), err)
@@ -124,12 +143,18 @@ func (e *AbortError) Error() string {
 // Unwrap returns the abort's own error.
 func (e *AbortError) Unwrap() error { return e.Err }
 
+// completion is what UploadMultipart knows of a completion it sent.
+type completion struct {
+	sends int    // sends of the request, the SDK's resends included (0: not counted)
+	etag  string // the multipart ETag of its parts ("" when unknown)
+}
+
 // uploadOnce runs one multipart upload from the start; id is the upload's
 // ID once it exists.
-func uploadOnce(ctx context.Context, c MultipartClient, up MultipartUpload, partSize int64) (_ *s3.CompleteMultipartUploadOutput, id string, _ error) {
+func uploadOnce(ctx context.Context, c MultipartClient, up MultipartUpload, partSize int64) (_ *s3.CompleteMultipartUploadOutput, id string, done completion, _ error) {
 	created, err := c.CreateMultipartUpload(ctx, up.Create)
 	if err != nil {
-		return nil, "", err
+		return nil, "", done, err
 	}
 	id = aws.ToString(created.UploadId)
 	var parts []types.CompletedPart
@@ -141,7 +166,7 @@ func uploadOnce(ctx context.Context, c MultipartClient, up MultipartUpload, part
 			SSECustomerAlgorithm: up.Create.SSECustomerAlgorithm, SSECustomerKey: up.Create.SSECustomerKey,
 			SSECustomerKeyMD5: up.Create.SSECustomerKeyMD5, RequestPayer: up.Create.RequestPayer})
 		if err != nil {
-			return nil, id, err
+			return nil, id, done, err
 		}
 		part := types.CompletedPart{PartNumber: aws.Int32(num), ETag: p.ETag}
 		if up.Create.ChecksumAlgorithm != "" {
@@ -154,12 +179,53 @@ func uploadOnce(ctx context.Context, c MultipartClient, up MultipartUpload, part
 		}
 		parts = append(parts, part)
 	}
+	mu := &types.CompletedMultipartUpload{Parts: parts}
+	var sends atomic.Int32
 	out, err := c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: up.Create.Bucket,
-		Key: up.Create.Key, UploadId: &id, MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
+		Key: up.Create.Key, UploadId: &id, MultipartUpload: mu,
 		IfNoneMatch: up.IfNoneMatch, IfMatch: up.IfMatch, ExpectedBucketOwner: up.Create.ExpectedBucketOwner,
 		SSECustomerAlgorithm: up.Create.SSECustomerAlgorithm, SSECustomerKey: up.Create.SSECustomerKey,
-		SSECustomerKeyMD5: up.Create.SSECustomerKeyMD5, RequestPayer: up.Create.RequestPayer})
-	return out, id, err
+		SSECustomerKeyMD5: up.Create.SSECustomerKeyMD5, RequestPayer: up.Create.RequestPayer}, countSends(&sends))
+	return out, id, completion{sends: int(sends.Load()), etag: multipartETag(mu)}, err
+}
+
+// countSends counts every send of a call into n: a Finalize middleware runs
+// once per attempt of the SDK's retryer. A client that ignores options
+// leaves n at 0.
+func countSends(n *atomic.Int32) func(*s3.Options) {
+	return func(o *s3.Options) {
+		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+			return st.Finalize.Add(middleware.FinalizeMiddlewareFunc("s3conflict.CountSends",
+				func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+					n.Add(1)
+					return next.HandleFinalize(ctx, in)
+				}), middleware.After)
+		})
+	}
+}
+
+// settleEarlier resolves a 412 to the completion of a restarted upload
+// when an earlier completion of the same call may have landed (err is that
+// 412): the object is ours when its ETag is the multipart ETag of an
+// earlier completion's parts; otherwise the 412 may have been our own
+// earlier object's, replaced since, and it is ErrAmbiguousWrite — never a
+// clean lost race.
+func settleEarlier(ctx context.Context, c MultipartClient, in *s3.CreateMultipartUploadInput, etags []string, err error) (*s3.CompleteMultipartUploadOutput, error) {
+	type headClient interface {
+		HeadObject(context.Context, *s3.HeadObjectInput, ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
+	}
+	if h, ok := c.(headClient); ok {
+		ho, herr := h.HeadObject(ctx, &s3.HeadObjectInput{Bucket: in.Bucket, Key: in.Key, ExpectedBucketOwner: in.ExpectedBucketOwner,
+			SSECustomerAlgorithm: in.SSECustomerAlgorithm, SSECustomerKey: in.SSECustomerKey, SSECustomerKeyMD5: in.SSECustomerKeyMD5})
+		if herr == nil {
+			if got := strings.Trim(aws.ToString(ho.ETag), `"`); got != "" && slices.Contains(etags, got) {
+				return completeOutput(ho).(*s3.CompleteMultipartUploadOutput), nil
+			}
+		}
+	}
+	ce := conflict.NewError(conflict.PreconditionFailed, "CompleteMultipartUpload", aws.ToString(in.Bucket), aws.ToString(in.Key), err)
+	ce.Reason = ErrAmbiguousWrite
+	return nil, ce
 }
 
 // abort ends an upload we gave up on, even after ctx ended, within

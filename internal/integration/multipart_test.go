@@ -104,3 +104,51 @@ func TestMultipartConditionLost(t *testing.T) {
 	require.ErrorIs(t, err, conflict.PreconditionFailed)
 	assert.Zero(t, openUploads(t, c, bucket))
 }
+
+// A restarted upload whose completion is answered 412 is not a clean lost
+// race when an earlier completion of the call may have landed: here the
+// first completion lands and its answer is lost, the SDK's resend meets
+// ConditionalRequestConflict, the helper restarts, and the restarted
+// upload's completion meets our own object. The object (the multipart ETag
+// of the first upload's parts) proves it ours. Found by TestChaos. With no
+// lost answer, the same restart that meets a stranger's object is a clean
+// lost race.
+func TestMultipartRestartAfterLostCompletion(t *testing.T) {
+	b := versity(t)
+	for _, tc := range []struct {
+		name   string
+		lose   bool
+		exists bool
+	}{{"ours-landed", true, false}, {"theirs", false, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var faults []conflicttest.Fault
+			if tc.lose {
+				faults = append(faults, conflicttest.Fault{Operation: "CompleteMultipartUpload", LoseResponse: true, Times: 1})
+			}
+			inj := conflicttest.NewInjector(1, append(faults,
+				conflicttest.Fault{Operation: "CompleteMultipartUpload", Code: "ConditionalRequestConflict", Times: 1})...)
+			c := b.client(inj, retry.OnConflict(fast), s3test.QuickSDKRetries)
+			plain := b.client(nil)
+			bucket := s3test.NewBucket(t, plain, false)
+			if tc.exists {
+				s3test.Put(t, plain, bucket, "k", "theirs")
+			}
+			_, err := retry.UploadMultipart(context.Background(), c, retry.MultipartUpload{
+				Create: &s3.CreateMultipartUploadInput{Bucket: &bucket, Key: aws.String("k")},
+				Body:   bytes.NewReader([]byte("ours")), Size: 4, IfNoneMatch: aws.String("*")})
+			assert.Equal(t, 2, inj.Count("CreateMultipartUpload"), "restarted once")
+			if tc.lose {
+				require.NoError(t, err, "our own first completion is not a lost race")
+			} else {
+				require.ErrorIs(t, err, conflict.PreconditionFailed)
+				assert.NotErrorIs(t, err, retry.ErrAmbiguousWrite, "no completion was sent twice")
+			}
+			got, err := plain.GetObject(context.Background(), &s3.GetObjectInput{Bucket: &bucket, Key: aws.String("k")})
+			require.NoError(t, err)
+			body, _ := io.ReadAll(got.Body)
+			got.Body.Close()
+			assert.Equal(t, map[bool]string{true: "theirs", false: "ours"}[tc.exists], string(body))
+			assert.Zero(t, openUploads(t, plain, bucket))
+		})
+	}
+}
