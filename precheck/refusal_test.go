@@ -115,3 +115,20 @@ func TestNotEmptyRefusalFields(t *testing.T) {
 	assert.Zero(t, ce.Attempts, "nothing was sent")
 	assert.Equal(t, 409, ce.StatusCode)
 }
+
+// With retry.OnConflict in front, a refusal still says nothing was sent:
+// the error's Attempts and the loop's Stop event both say 0.
+func TestRefusalWithRetrySaysNothingSent(t *testing.T) {
+	var events []retry.Event
+	c := lockBucketStub().Client(precheck.Enable(), retry.OnConflict(func(o *retry.Options) {
+		o.OnEvent = func(e retry.Event) { events = append(events, e) }
+	}))
+	_, err := c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String("b")})
+	var ce *conflict.Error
+	require.True(t, errors.As(err, &ce))
+	assert.Zero(t, ce.Attempts, "the precheck refused it: nothing was sent")
+	require.NotEmpty(t, events)
+	last := events[len(events)-1]
+	assert.Equal(t, retry.Stop, last.Action)
+	assert.Zero(t, last.Attempt, "the Stop record says nothing was sent")
+}

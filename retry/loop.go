@@ -96,10 +96,14 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 			}
 		}
 		elapsed := o.Now().Sub(start)
+		sent := n // requests sent so far; a pass a precheck refused sent none
+		if unsent(err) {
+			sent--
+		}
 		ev := func(a Action) Event {
 			ce := conflict.NewError(kind, op, t.bucket, t.key, err)
 			return Event{Action: a, Operation: op, Bucket: t.bucket, Key: t.key, Code: ce.Code,
-				StatusCode: ce.StatusCode, Kind: kind, Attempt: n, Waited: t.waited, Elapsed: elapsed,
+				StatusCode: ce.StatusCode, Kind: kind, Attempt: sent, Waited: t.waited, Elapsed: elapsed,
 				RequestID: ce.RequestID, HostID: ce.HostID, Err: err}
 		}
 		if kind == conflict.None { // after a resend: the call ends with a record, the error as it is
@@ -108,7 +112,7 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 		}
 		stop := func(reason error) error {
 			ce := conflict.NewError(kind, op, t.bucket, t.key, err)
-			ce.Attempts, ce.Elapsed = n, elapsed
+			ce.Attempts, ce.Elapsed = sent, elapsed
 			if reason != nil {
 				ce.Reason = reason
 			}
@@ -223,4 +227,11 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// unsent reports whether err says its request was never sent: a
+// precheck's refusal, a *conflict.Error with Attempts 0.
+func unsent(err error) bool {
+	var ce *conflict.Error
+	return errors.As(err, &ce) && ce.Attempts == 0
 }
