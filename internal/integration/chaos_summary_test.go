@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -63,45 +64,25 @@ func errClass(err error) string {
 }
 
 func (c *chaos) summary(t *testing.T, f *front, n int, ran, total time.Duration) {
-	var names []string
-	for name := range c.counts {
-		names = append(names, name)
-	}
-	sort.Strings(names)
 	var b strings.Builder
 	fmt.Fprintf(&b, "seed %d: %d operations by %d goroutines in %v (verified after %v)\n", c.seed, n, chaosWorkers,
 		ran.Round(time.Millisecond), total.Round(time.Millisecond))
 	fmt.Fprintf(&b, "  %-17s %6s %6s %6s %8s\n", "operation", "ok", "lost", "error", "total")
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(c.counts)) {
 		o := c.counts[name]
 		fmt.Fprintf(&b, "  %-17s %6d %6d %6d %8d\n", name, o[acked], o[lostRace], o[unknown], o[0]+o[1]+o[2])
 	}
 	reqs, faults := f.faults()
 	fmt.Fprintf(&b, "  requests %d; faults:", reqs)
-	var kinds []string
-	for k := range faults {
-		kinds = append(kinds, k)
+	for _, k := range slices.Sorted(maps.Keys(faults)) {
+		fmt.Fprintf(&b, " %s %d;", k, faults[k])
 	}
-	sort.Strings(kinds)
-	for _, k := range kinds {
-		fmt.Fprintf(&b, " %s %d,", k, faults[k])
-	}
-	var errs []string
-	for e := range c.errs {
-		errs = append(errs, e)
-	}
-	sort.Strings(errs)
 	b.WriteString("\n  errors:")
-	for _, e := range errs {
+	for _, e := range slices.Sorted(maps.Keys(c.errs)) {
 		fmt.Fprintf(&b, " %s %d;", e, c.errs[e])
 	}
-	var us []string
-	for u := range c.unknowns {
-		us = append(us, u)
-	}
-	sort.Strings(us)
 	b.WriteString("\n  shared-key writes of unknown outcome, landed/not:")
-	for _, u := range us {
+	for _, u := range slices.Sorted(maps.Keys(c.unknowns)) {
 		fmt.Fprintf(&b, " %s %d/%d;", u, c.unknowns[u][1], c.unknowns[u][0])
 	}
 	fmt.Fprintf(&b, "\n  ambiguous, although the write had landed and nobody else writes the key: %d %.10v",
