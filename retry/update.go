@@ -113,8 +113,8 @@ type UpdateOptions struct {
 // whole wait. An update that met no contention does not reset the wait;
 // 16 commits in a row that met none do. Measured with 16 writers in
 // separate clients on one key (BenchmarkContendedUpdate, versitygw): a
-// 50 ms ceiling costs about 3.5 requests per update, 100 ms about 2.1, and
-// 250 ms about 1.8 but leaves the key idle longer when its hot writer stops.
+// 50 ms ceiling cost about 3.5 requests per update, 100 ms about 2, and
+// 250 ms about 1.8 but left the key idle longer when its hot writer stopped.
 const (
 	DefaultContentionInitial = 5 * time.Millisecond
 	DefaultContentionMax     = 100 * time.Millisecond
