@@ -6,7 +6,7 @@
 // The story, top to bottom:
 //
 //  1. Several workers, each with its own client as if in its own process,
-//     walk the same list of jobs (each from another place in it) and try to
+//     walk the same list of jobs (each in its own order) and try to
 //     claim every one with
 //     retry.Claim: a PutObject of the claim key, whose content is the
 //     worker's name, with If-None-Match "*" — it is written only if no

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"time"
@@ -72,8 +73,8 @@ func story(ctx context.Context, e *exampleenv.Env, w io.Writer, s settings) (out
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for k := range s.jobs {
-				job := fmt.Sprintf("claims/job-%02d", (i+k)%s.jobs+1) // each starts at another job
+			for _, j := range rand.Perm(s.jobs) { // each in its own order
+				job := fmt.Sprintf("claims/job-%02d", j+1)
 				won, err := claims.Claim(ctx, bucket, job, worker)
 				var lost *retry.ClaimLost
 				mu.Lock()

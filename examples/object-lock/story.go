@@ -82,7 +82,8 @@ func story(ctx context.Context, e *exampleenv.Env, w io.Writer) (outcome, error)
 	if !errors.As(out.Retained, &pe) || !errors.Is(out.Retained, precheck.ErrLocked) {
 		return out, fmt.Errorf("deleting a retained version with prechecks: %v, want precheck.ErrLocked", out.Retained)
 	}
-	fmt.Fprintf(w, "3. the same with precheck.Enable(): not sent:\n   %v\n   Mode %s, RetainUntil %s\n", out.Retained, pe.Mode, pe.RetainUntil.Format(time.RFC3339))
+	fmt.Fprintf(w, "3. the same with precheck.Enable(): not sent (DeleteObject requests: %d):\n   %v\n   Mode %s, RetainUntil %s\n",
+		out.Sent, out.Retained, pe.Mode, pe.RetainUntil.Format(time.RFC3339))
 	if !errors.As(out.Held, &pe) || !pe.LegalHold {
 		return out, fmt.Errorf("deleting a held version with prechecks: %v, want a legal hold", out.Held)
 	}

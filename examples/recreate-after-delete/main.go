@@ -12,15 +12,14 @@
 //     with 409 OperationAborted until the name is released: seconds, and
 //     on AWS sometimes minutes. retry.OnConflict's defaults cap a call at
 //     45 s and 20 requests, right for the usual configuration race but not
-//     for this. So the caller chooses, for CreateBucket and OperationAborted
-//     only, with a retry.Policy:
-//     - a request handler that cannot wait stops at once (Action:
-//     retry.Stop) and tells its caller to come back: the error is a
-//     *conflict.Error of kind Transient with code OperationAborted;
-//     - a provisioning job waits as long as it takes (MaxElapsed 10 minutes,
-//     MaxAttempts 100: the default backoff grows to one request per 10 s),
-//     and succeeds as soon as the name is free.
-//  3. The bucket exists again under its name.
+//     for this, so the caller chooses, with a retry.Policy for CreateBucket
+//     and OperationAborted only. A request handler that cannot wait stops
+//     at once (Action: retry.Stop) and tells its caller to come back: the
+//     error is a *conflict.Error of kind Transient, code OperationAborted.
+//  3. A provisioning job waits as long as it takes (MaxElapsed 10 minutes;
+//     MaxAttempts 100, since the default backoff grows to one request per
+//     10 s) and succeeds as soon as the name is free.
+//  4. The bucket exists again under its name.
 //
 // By default the story runs against an in-process S3 server whose model of
 // S3 refuses CreateBucket of a deleted name for 3 s; with AWS_ENDPOINT_URL_S3

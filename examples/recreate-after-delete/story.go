@@ -58,17 +58,17 @@ func story(ctx context.Context, e *exampleenv.Env, w io.Writer, window time.Dura
 	}
 	fmt.Fprintf(w, "1. created and deleted %s\n", bucket)
 
-	// 2a. A request handler: stop at once.
+	// 2. A request handler: stop at once.
 	_, out.FastErr = client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket},
 		retry.OnConflict(func(o *retry.Options) { o.Policies = []retry.Policy{failFast} }))
 	var ce *conflict.Error
 	if !errors.As(out.FastErr, &ce) || ce.Kind != conflict.Transient {
 		return out, fmt.Errorf("the fail-fast create: %v, want a transient conflict", out.FastErr)
 	}
-	fmt.Fprintf(w, "2. re-create at once, policy Action: retry.Stop:\n   error after %d request: %v\n   (kind %s, code %s: the name is still being released; try again later)\n",
+	fmt.Fprintf(w, "2. a request handler re-creates it at once, with Action: retry.Stop:\n   error after %d request: %v\n   (kind %s, code %s: the name is still being released; come back later)\n",
 		ce.Attempts, out.FastErr, ce.Kind, ce.Code)
 
-	// 2b. A provisioning job: wait for the release.
+	// 3. A provisioning job: wait for the release.
 	mark := len(e.Faults.Records())
 	start := time.Now()
 	created, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket},
@@ -79,7 +79,7 @@ func story(ctx context.Context, e *exampleenv.Env, w io.Writer, window time.Dura
 	defer e.Remove(bucket)
 	out.Released = time.Since(start)
 	out.Patient, _ = retry.ResultOf(created.ResultMetadata)
-	fmt.Fprintln(w, "   re-create, policy MaxElapsed: 10 minutes, MaxAttempts: 100:")
+	fmt.Fprintln(w, "3. a provisioning job re-creates it, with MaxElapsed: 10 minutes, MaxAttempts: 100:")
 	recs := e.Since(mark)
 	exampleenv.PrintRequests(w, recs)
 	for _, r := range recs {
@@ -89,9 +89,9 @@ func story(ctx context.Context, e *exampleenv.Env, w io.Writer, window time.Dura
 	}
 	fmt.Fprintf(w, "   created after %d requests, %v after the first\n", out.Patient.Attempts, out.Released.Round(10*time.Millisecond))
 
-	// 3. The bucket is back.
+	// 4. The bucket is back.
 	_, err = client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &bucket})
 	out.Exists = err == nil
-	fmt.Fprintf(w, "3. %s exists again: %v\n", bucket, out.Exists)
+	fmt.Fprintf(w, "4. %s exists again: %v\n", bucket, out.Exists)
 	return out, err
 }
