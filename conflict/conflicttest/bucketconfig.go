@@ -26,12 +26,15 @@ type bucketConfig struct {
 
 	mu      sync.Mutex
 	buckets map[string]*bucketState
+
+	createMu sync.Mutex // one CreateBucket at a time: exists, owned, created
 }
 
 // bucketState is what bucketConfig knows of one bucket.
 type bucketState struct {
-	docs map[string][]byte // sub-resource query name: the stored document
-	lock bool              // Object Lock is enabled
+	docs  map[string][]byte // sub-resource query name: the stored document
+	lock  bool              // Object Lock is enabled
+	owner string            // the access key ID that created it (account.go)
 }
 
 func newBucketConfig(next http.Handler, backend gofakes3.Backend) *bucketConfig {

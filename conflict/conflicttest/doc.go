@@ -32,6 +32,12 @@
 // [NewServer] starts gofakes3 with this package's own store and bucket
 // configuration in front of it. It serves, as S3 does:
 //
+//   - two accounts ([Server.Config] and [Server.OtherConfig], told apart by
+//     the access key a request is signed with): re-creating one's own
+//     bucket answers 409 BucketAlreadyOwnedByYou (as outside us-east-1,
+//     where S3 answers 200 for legacy reasons), another account's 409
+//     BucketAlreadyExists, any other request on another account's bucket
+//     403 AccessDenied, and ListBuckets lists one's own;
 //   - buckets: create, delete (BucketNotEmpty while any version or delete
 //     marker is left), head, list;
 //   - objects: put, get (ranges), head, delete, copy, metadata, listings
@@ -61,9 +67,8 @@
 // It never answers a conflict that S3 would not: what it does not serve
 // answers 501 NotImplemented. Not served, and where to get it:
 //
-//   - a second account: BucketAlreadyOwnedByYou, BucketAlreadyExists for
-//     another owner's name, 403 from HeadBucket on a stranger's bucket (one
-//     identity here: re-creating any bucket answers BucketAlreadyExists) —
+//   - access granted to another account (bucket policies and ACLs are
+//     stored, not evaluated: another account is always denied) —
 //     versitygw ([NewRealServer]);
 //   - Object Lock on multipart uploads (no retention is applied when one
 //     completes) and its headers on GetObject and HeadObject — versitygw;

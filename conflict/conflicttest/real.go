@@ -16,9 +16,9 @@ const VersityVersion = versitygw.Version
 // RealServer is a real S3-compatible server, versitygw, running on
 // 127.0.0.1 for one test, with two accounts and an Injector in front of
 // every client it gives. Use it where the in-process server falls short
-// (see the package documentation): a second account whose bucket names
-// are taken (BucketAlreadyExists), BucketAlreadyOwnedByYou, conditions
-// on CompleteMultipartUpload, signatures and checksums checked.
+// (see the package documentation): bucket policies that grant another
+// account access, conditions on CompleteMultipartUpload, signatures and
+// checksums checked.
 //
 // A RealServer is safe for concurrent use; so are its clients.
 type RealServer struct {

@@ -18,9 +18,17 @@ import (
 func (b *bucketConfig) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	bucket, key := target(r)
 	query := r.URL.Query()
+	create := bucket != "" && key == "" && r.Method == http.MethodPut && plain(query)
+	if create {
+		b.createMu.Lock()
+		defer b.createMu.Unlock()
+	}
 	switch {
+	case bucket == "" && r.Method == http.MethodGet:
+		b.listBuckets(w, r)
 	case bucket == "":
 		b.next.ServeHTTP(w, r)
+	case b.refuseStranger(w, r, bucket, create):
 	case key != "":
 		st, ours := b.backend.(*store)
 		if ours && b.serveObjectLock(w, r, st, bucket, key, query) {
@@ -106,6 +114,7 @@ func (b *bucketConfig) createBucket(w http.ResponseWriter, r *http.Request, buck
 	defer b.mu.Unlock()
 	delete(b.buckets, bucket)
 	st := b.state(bucket)
+	st.owner = caller(r)
 	if own := r.Header.Get("X-Amz-Object-Ownership"); own != "" {
 		st.docs["ownershipControls"] = ownershipDoc(own)
 	}

@@ -20,6 +20,11 @@ const (
 	AccessKeyID     = "conflicttest"
 	SecretAccessKey = "conflicttest-secret"
 	Region          = "us-east-1"
+
+	// A second account (OtherConfig, OtherClient): its buckets belong to
+	// someone else as far as AccessKeyID is concerned.
+	OtherAccessKeyID     = "conflicttest-other"
+	OtherSecretAccessKey = "conflicttest-other-secret"
 )
 
 // Server is an in-process S3 server on 127.0.0.1 (or on an in-memory
@@ -37,6 +42,8 @@ type Server struct {
 	// Config is a ready aws.Config for the server (static credentials,
 	// region us-east-1, the server's endpoint).
 	Config aws.Config
+	// OtherConfig is the same as Config for the second account.
+	OtherConfig aws.Config
 
 	srv       *http.Server
 	transport *http.Transport    // in-memory network only
@@ -131,6 +138,8 @@ func Start(opts ...Option) (*Server, error) {
 	if s.transport != nil {
 		s.Config.HTTPClient = &http.Client{Transport: s.transport}
 	}
+	s.OtherConfig = s.Config.Copy()
+	s.OtherConfig.Credentials = credentials.NewStaticCredentialsProvider(OtherAccessKeyID, OtherSecretAccessKey, "")
 	return s, nil
 }
 
@@ -147,4 +156,9 @@ func (s *Server) Close() {
 // Config, then optFns (retry.OnConflict(), precheck.Enable(), ...).
 func (s *Server) Client(optFns ...func(*s3.Options)) *s3.Client {
 	return s3.NewFromConfig(s.Config, append([]func(*s3.Options){pathStyle}, optFns...)...)
+}
+
+// OtherClient returns an S3 client of the second account, as Client does.
+func (s *Server) OtherClient(optFns ...func(*s3.Options)) *s3.Client {
+	return s3.NewFromConfig(s.OtherConfig, append([]func(*s3.Options){pathStyle}, optFns...)...)
 }

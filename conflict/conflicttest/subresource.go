@@ -76,7 +76,7 @@ func unservedObjectSubresource(query map[string][]string) string {
 	return ""
 }
 
-// ownerID is the canonical ID of the server's one identity.
+// ownerID is the canonical ID the server shows as a bucket owner.
 const ownerID = "c0nf11c7e57c0nf11c7e57c0nf11c7e57c0nf11c7e57c0nf11c7e57c0nf11c7e"
 
 // defaultDocs are what S3 gives a new bucket (since April 2023): public

@@ -7,8 +7,8 @@
 // the whole list):
 //
 //	feature                                   versitygw    in-process
-//	re-create own bucket                      409 Owned    409 AlreadyExists (one identity)
-//	another account's bucket name             409 Exists   — (one identity)
+//	re-create own bucket                      409 Owned    409 Owned
+//	another account's bucket name             409 Exists   409 Exists
 //	BucketNotEmpty                            yes          yes
 //	suspend versioning on an Object Lock bkt  400 Invalid  409 Invalid (as S3)
 //	Object Lock retention, legal hold         enforced     enforced

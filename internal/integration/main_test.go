@@ -56,6 +56,7 @@ func inProcess(t *testing.T) backend {
 		client: func(inj *conflicttest.Injector, optFns ...func(*s3.Options)) *s3.Client {
 			return srv.Client(append([]func(*s3.Options){inject(inj)}, optFns...)...)
 		},
+		other: func(optFns ...func(*s3.Options)) *s3.Client { return srv.OtherClient(optFns...) },
 	}
 }
 
