@@ -17,11 +17,14 @@ import (
 )
 
 // front is the fault front in the clients' HTTP path: a connection reset
-// before a request reaches the server, else the request goes to one of
-// two conflicttest Injectors — one for conditional writes (If-Match,
-// If-None-Match: ConditionalRequestConflict, 412, 500, lost response),
-// one for everything else (OperationAborted where S3 sends it, 500, lost
-// response). No 412 is ever injected into a request without a condition.
+// before a request reaches the server (2% of requests), else the request
+// goes to one of two conflicttest Injectors — one for conditional writes
+// (If-Match, If-None-Match: ConditionalRequestConflict 8%, 412 3%, 500 4%,
+// lost response 8%), one for everything else (OperationAborted 10% where
+// S3 sends it: CreateBucket, configuration writes, UploadPart; 500 4%;
+// lost response 5%). Each share is drawn among the requests the faults
+// before it left, from seeded sources. No 412 is ever injected into a
+// request without a condition, and no latency is added.
 type front struct {
 	cond, plain *conflicttest.Injector
 	mu          sync.Mutex

@@ -33,7 +33,7 @@ const (
 // chaos is one run: what every worker shares.
 type chaos struct {
 	seed      uint64
-	race, upd string // shared buckets: versioned (raw conditional writes), unversioned (Updater, Claim)
+	race, upd string // shared buckets: versioned (conditional puts, Updater keys), unversioned (claims, tag)
 	stranger  string // another account's bucket, readable by ours
 	raceKeys  int
 	claimKeys int
