@@ -107,6 +107,7 @@
 //   - server.go: the in-process server, [NewServer] and [Start];
 //   - route.go: what the server serves itself in front of gofakes3, what
 //     it answers 501, and its fixes to gofakes3's answers;
+//   - account.go: the two accounts, and who may touch which bucket;
 //   - bucketconfig.go and subresource.go: the bucket configuration it
 //     stores and serves (policy, tagging, ...);
 //   - objectlock.go and storelock.go: Object Lock, retention and legal
