@@ -114,7 +114,7 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 			versionID: aws.ToString(out.VersionId), token: pw.token, contentType: snap.contentType,
 			user: snap.user, lineage: lineageAfter(in.Metadata)})
 		q.calm(uncontended(batch))
-		q.losses, q.watch = 0, false
+		q.losses, q.watch, q.phantoms = 0, false, 0
 		u.mu.Unlock()
 		return nil
 	}

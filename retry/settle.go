@@ -39,7 +39,7 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 		}
 		u.finish(batch, c)
 		u.rememberLocked(q, cur)
-		q.bo, q.losses, q.watch = nil, 0, false
+		q.bo, q.losses, q.watch, q.phantoms = nil, 0, false, 0
 		return nil
 	case unproven:
 		for _, w := range batch {
@@ -117,8 +117,10 @@ const phantomRounds = 3
 func (u *Updater) phantom(k objectKey, q *queue, s *snapshot) bool {
 	refused := q.createRefused
 	q.createRefused = false
-	if !refused || s.exists {
+	if s.exists {
 		q.phantoms = 0
+	}
+	if !refused || s.exists {
 		return false
 	}
 	if q.phantoms++; q.phantoms < phantomRounds {
