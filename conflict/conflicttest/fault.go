@@ -44,9 +44,11 @@ type Fault struct {
 	first   time.Time
 }
 
-// Record is one request the Injector saw, with what was answered.
+// Record is one request the Injector saw, with what was answered. Records
+// are kept in the order the answers were given, so for writes the model
+// held, the order in which they took effect.
 type Record struct {
-	Time      time.Time
+	Time      time.Time // when the answer was given
 	Operation string
 	Method    string
 	Bucket    string
@@ -58,8 +60,10 @@ type Record struct {
 	Lost      bool   // the backend's response was dropped
 }
 
-// Injector applies Faults to S3 requests: in front of a server with
-// Handler, or in the client with Client. It is safe for concurrent use.
+// Injector applies Faults, then the Model when one is set (SetModel), to
+// S3 requests: in front of a server with Handler, or in the client with
+// Client. It records every request (Records). It is safe for concurrent
+// use.
 type Injector struct {
 	mu      sync.Mutex
 	faults  []*Fault
