@@ -38,8 +38,8 @@ func seededBackoff() func() backoff.BackOff {
 
 // TestStormGoals holds the default backoff to its goals over the storm
 // sweep, 1 and 50 callers of one client with coordination off (storm.Ours:
-// callers that cannot coordinate, as separate processes), beside Terraform's schedule on the
-// same fault schedule (virtual time):
+// callers that cannot coordinate, as separate processes), beside
+// Terraform's schedule on the same fault schedule (virtual time):
 //   - every call succeeds, and the default budget never slows anyone;
 //   - the p99 time from the window's end to success is at most 0.3·W + 0.5 s;
 //   - no more than 40% of the callers send within one 100 ms slice after
