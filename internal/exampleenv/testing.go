@@ -14,10 +14,11 @@ import (
 // Each runs fn as subtests against a fresh in-process server, against
 // versitygw (skipped locally when it cannot be had, failing under CI), and
 // against versitygw named by the standard AWS environment, as `go run`
-// with AWS_ENDPOINT_URL_S3 set reads it (config.LoadDefaultConfig).
+// with AWS_ENDPOINT_URL_S3 set reads it (config.LoadDefaultConfig). The
+// first two run in parallel, after the third (which sets the environment).
 func Each(t *testing.T, fn func(t *testing.T, e *Env)) {
-	t.Run("in-process", func(t *testing.T) { fn(t, InProcess(conflicttest.NewServer(t))) })
-	t.Run("versitygw", func(t *testing.T) { fn(t, Real(conflicttest.NewRealServer(t))) })
+	t.Run("in-process", func(t *testing.T) { t.Parallel(); fn(t, InProcess(conflicttest.NewServer(t))) })
+	t.Run("versitygw", func(t *testing.T) { t.Parallel(); fn(t, Real(conflicttest.NewRealServer(t))) })
 	t.Run("environment", func(t *testing.T) { fn(t, FromEnvironment(t, conflicttest.NewRealServer(t))) })
 }
 
