@@ -28,8 +28,7 @@ func (h held) behind() int { return h.c.behind(h.ln) }
 // calls of the client that hold or wait for it. A call that waited reports
 // it (Waited); one whose context ends while it waits leaves the line,
 // reports a Stop, and returns the context's error having sent nothing.
-func (m *middlewareImpl) take(ctx context.Context, bucket string, start time.Time) (held, error) {
-	c := m.coord
+func (m *middlewareImpl) take(ctx context.Context, c *coordinator, bucket string, start time.Time) (held, error) {
 	ln, tn := c.acquire(bucket)
 	if tn == nil {
 		return held{c: c, ln: ln}, nil
@@ -45,32 +44,48 @@ func (m *middlewareImpl) take(ctx context.Context, bucket string, start time.Tim
 		e.Elapsed = e.Waited
 		e.Err = fmt.Errorf("s3conflict: %s of bucket %s: waiting behind %d calls of this client: %w",
 			e.Operation, bucket, tn.ahead, ctx.Err())
-		m.l.emitter.emit(ctx, e, m.meter)
+		m.l.emitter.emit(ctx, e, &m.meter)
 		return held{}, e.Err
 	}
 	waited := m.l.opts.Now().Sub(start)
 	e.Action, e.Delay, e.Waited, e.Elapsed = Waited, waited, waited, waited
-	m.l.emitter.emit(ctx, e, m.meter)
+	m.l.emitter.emit(ctx, e, &m.meter)
 	return held{c: c, ln: ln, waited: waited}, nil
+}
+
+// coordinator returns the coordinator m's calls queue in, made at the
+// first call that needs it; nil with NoCoordination.
+func (m *middlewareImpl) coordinator() *coordinator {
+	if m.l.opts.NoCoordination {
+		return nil
+	}
+	m.coordOnce.Do(func() {
+		if m.coord == nil {
+			m.coord = newCoordinator()
+		}
+	})
+	return m.coord
 }
 
 // inherit returns the middleware m adds to stack: m itself, or, when m
 // replaces an earlier registration that coordinates (the client's) and m
-// coordinates too, a copy of m that queues in the earlier one's
+// coordinates too, a middleware like m that queues in the earlier one's
 // coordinator, so that a per-call OnConflict waits in line with the
 // client's other calls.
 func (m *middlewareImpl) inherit(stack *middleware.Stack) *middlewareImpl {
-	if m.coord == nil {
+	if m.l.opts.NoCoordination {
 		return m
 	}
 	old, ok := stack.Initialize.Get(stackid.Retry)
 	if !ok {
 		return m
 	}
-	if om, ok := old.(*middlewareImpl); ok && om.coord != nil && om.coord != m.coord {
-		cp := *m
-		cp.coord = om.coord
-		return &cp
+	om, ok := old.(*middlewareImpl)
+	if !ok || om == m {
+		return m
+	}
+	if c := om.coordinator(); c != nil {
+		return &middlewareImpl{l: m.l, opts: m.opts, meter: meter{opts: m.opts}, coord: c}
 	}
 	return m
 }

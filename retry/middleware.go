@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"reflect"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -24,10 +25,7 @@ import (
 func OnConflict(optFns ...func(*Options)) func(*s3.Options) {
 	l := newLoop(optFns, true)
 	return func(o *s3.Options) {
-		m := &middlewareImpl{l: l, opts: o, meter: &meter{opts: o}, inner: &stackid.Inner{}}
-		if !l.opts.NoCoordination {
-			m.coord = newCoordinator()
-		}
+		m := &middlewareImpl{l: l, opts: o, meter: meter{opts: o}}
 		o.APIOptions = append(o.APIOptions, m.register)
 	}
 }
@@ -52,11 +50,12 @@ type middlewareImpl struct {
 	// the time a conflict happens: the meter provider comes from them, and
 	// the client that proves a conditional write (stackid.Inner).
 	opts  *s3.Options
-	meter *meter
-	inner *stackid.Inner
-	// coord queues the client's calls that S3 serializes per bucket; nil
-	// when Options.NoCoordination.
-	coord *coordinator
+	meter meter
+	inner stackid.Inner
+	// coord queues the client's calls that S3 serializes per bucket, made
+	// at the first such call (coordinator); nil with NoCoordination.
+	coordOnce sync.Once
+	coord     *coordinator
 }
 
 // ID returns the middleware's ID on the stack.
@@ -71,11 +70,13 @@ func (m *middlewareImpl) HandleInitialize(ctx context.Context, in middleware.Ini
 	}
 	start := m.l.opts.Now()
 	var h held
-	if bucket, ok := serialized(in.Parameters); ok && m.coord != nil {
-		if h, err = m.take(ctx, bucket, start); err != nil {
-			return out, md, err
+	if bucket, ok := serialized(in.Parameters); ok {
+		if c := m.coordinator(); c != nil {
+			if h, err = m.take(ctx, c, bucket, start); err != nil {
+				return out, md, err
+			}
+			defer c.release(h.ln)
 		}
-		defer h.c.release(h.ln)
 	}
 	w, params := conditional(in.Parameters, m.l.opts.NoWriteToken)
 	in.Parameters = params
@@ -119,7 +120,7 @@ func (m *middlewareImpl) slow(ctx context.Context, in middleware.InitializeInput
 	if dc := inDo(ctx); dc != nil {
 		return m.aside(ctx, dc, op, in, w, out, md, err)
 	}
-	t := &target{op: op, rewindable: rewindable, canAccept: emptyOutput(op) != nil, meter: m.meter, held: h, waited: h.waited}
+	t := &target{op: op, rewindable: rewindable, canAccept: emptyOutput(op) != nil, meter: &m.meter, held: h, waited: h.waited}
 	if seeker != nil {
 		t.rewind = func() error {
 			_, err := seeker.Seek(offset, io.SeekStart)
