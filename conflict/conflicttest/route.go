@@ -46,10 +46,22 @@ func (b *bucketConfig) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			query.Set("versionId", nullAlias) // gofakes3 would drop "null" and address the latest version
 			r.URL.RawQuery = query.Encode()
 		}
+		if r.Method == http.MethodHead {
+			r = headAsGet(r)
+		}
 		b.next.ServeHTTP(w, r)
 	default:
 		b.serveBucket(w, r, bucket, query)
 	}
+}
+
+// headAsGet hands gofakes3 a HeadObject as GetObject: gofakes3 heads the
+// latest version whatever the versionId. The HTTP server discards the body
+// of an answer to HEAD, so the headers are exactly GetObject's.
+func headAsGet(r *http.Request) *http.Request {
+	get := r.Clone(r.Context())
+	get.Method = http.MethodGet
+	return get
 }
 
 func (b *bucketConfig) serveBucket(w http.ResponseWriter, r *http.Request, bucket string, query map[string][]string) {
