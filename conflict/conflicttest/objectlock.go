@@ -43,7 +43,7 @@ func (b *bucketConfig) serveObjectLock(w http.ResponseWriter, r *http.Request, s
 			b.fail(w, r, http.StatusNotFound, "NoSuchObjectLockConfiguration", "The specified object does not have a ObjectLock configuration")
 			return true
 		}
-		b.lockAnswer(w, r, err, "<Retention><Mode>"+v.mode+"</Mode><RetainUntilDate>"+isoTime(v.until)+"</RetainUntilDate></Retention>")
+		b.storeAnswer(w, r, err, "<Retention><Mode>"+v.mode+"</Mode><RetainUntilDate>"+isoTime(v.until)+"</RetainUntilDate></Retention>")
 	case retention && r.Method == http.MethodPut:
 		var doc struct{ Mode, RetainUntilDate string }
 		until, err := decodeLock(r.Body, &doc, func() (time.Time, error) {
@@ -55,7 +55,7 @@ func (b *bucketConfig) serveObjectLock(w http.ResponseWriter, r *http.Request, s
 		if err == nil {
 			err = st.setRetention(bucket, key, id, doc.Mode, until, bypass)
 		}
-		b.lockAnswer(w, r, err, "")
+		b.storeAnswer(w, r, err, "")
 	case legalHold && r.Method == http.MethodGet:
 		v, err := st.lock(bucket, key, id)
 		if err == nil && !v.holdSet {
@@ -66,14 +66,14 @@ func (b *bucketConfig) serveObjectLock(w http.ResponseWriter, r *http.Request, s
 		if v.hold {
 			status = "ON"
 		}
-		b.lockAnswer(w, r, err, "<LegalHold><Status>"+status+"</Status></LegalHold>")
+		b.storeAnswer(w, r, err, "<LegalHold><Status>"+status+"</Status></LegalHold>")
 	case legalHold && r.Method == http.MethodPut:
 		var doc struct{ Status string }
 		_, err := decodeLock(r.Body, &doc, nil)
 		if err == nil {
 			err = st.setLegalHold(bucket, key, id, doc.Status == "ON")
 		}
-		b.lockAnswer(w, r, err, "")
+		b.storeAnswer(w, r, err, "")
 	case retention || legalHold:
 		b.fail(w, r, http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.")
 	case r.Method == http.MethodDelete && id != "" && b.locked(bucket):
@@ -81,7 +81,7 @@ func (b *bucketConfig) serveObjectLock(w http.ResponseWriter, r *http.Request, s
 		if err == nil {
 			deleteHeaders(w, res)
 		}
-		b.lockAnswer(w, r, err, "")
+		b.storeAnswer(w, r, err, "")
 	case r.Method == http.MethodPut && !query.Has("uploadId") && r.Header.Get("X-Amz-Copy-Source") != "":
 		b.copyObject(w, r, st, bucket, key)
 	case r.Method == http.MethodPut && !query.Has("uploadId") && b.locked(bucket):
@@ -172,7 +172,7 @@ func (b *bucketConfig) deleteManyLocked(w http.ResponseWriter, r *http.Request, 
 	}
 	out, err := st.deleteManyUnlocked(bucket, in.Objects, strings.EqualFold(r.Header.Get("X-Amz-Bypass-Governance-Retention"), "true"))
 	if err != nil {
-		b.lockAnswer(w, r, err, "")
+		b.storeAnswer(w, r, err, "")
 		return
 	}
 	if in.Quiet {
@@ -182,13 +182,15 @@ func (b *bucketConfig) deleteManyLocked(w http.ResponseWriter, r *http.Request, 
 	b.answer(w, http.StatusOK, "application/xml", doc)
 }
 
-// lockAnswer answers an Object Lock request: err as S3 would, else doc
-// (200) or nothing (200 for a PUT, 204 for a DELETE).
-func (b *bucketConfig) lockAnswer(w http.ResponseWriter, r *http.Request, err error, doc string) {
+// storeAnswer answers a request the server serves from its store: err as
+// S3 would, else doc (200) or nothing (200 for a PUT, 204 for a DELETE).
+func (b *bucketConfig) storeAnswer(w http.ResponseWriter, r *http.Request, err error, doc string) {
 	var ge gofakes3.Error
 	switch {
 	case errors.Is(err, errLocked):
 		b.fail(w, r, http.StatusForbidden, "AccessDenied", lockedMessage)
+	case errors.Is(err, errTooSmall):
+		b.fail(w, r, http.StatusBadRequest, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed object size.")
 	case errors.As(err, &ge):
 		b.fail(w, r, ge.ErrorCode().Status(), string(ge.ErrorCode()), ge.ErrorCode().Message())
 	case err != nil:

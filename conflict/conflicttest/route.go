@@ -38,6 +38,10 @@ func (b *bucketConfig) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			b.fail(w, r, http.StatusNotImplemented, "NotImplemented", "the in-process server does not serve ?"+q+" on objects")
 			return
 		}
+		if ours && r.Method == http.MethodPost && query.Has("uploadId") {
+			b.completeUpload(w, r, st, bucket, key, gofakes3.UploadID(query.Get("uploadId")))
+			return
+		}
 		if ours && r.Method == http.MethodDelete && r.Header.Get("If-Match") != "" && !query.Has("uploadId") {
 			b.conditionalDelete(w, r, st, bucket, key, query.Get("versionId"))
 			return

@@ -23,6 +23,7 @@ import (
 type store struct {
 	mu      sync.RWMutex
 	buckets map[string]*storeBucket
+	uploads map[gofakes3.UploadID]*upload // storeupload.go
 	seq     uint64
 }
 
@@ -61,7 +62,9 @@ var (
 	_ gofakes3.VersionedBackend = (*store)(nil)
 )
 
-func newStore() *store { return &store{buckets: map[string]*storeBucket{}} }
+func newStore() *store {
+	return &store{buckets: map[string]*storeBucket{}, uploads: map[gofakes3.UploadID]*upload{}}
+}
 
 func (s *store) bucket(name string) (*storeBucket, error) {
 	b := s.buckets[name]
@@ -111,6 +114,7 @@ func (s *store) DeleteBucket(name string) error {
 		return gofakes3.ResourceError(gofakes3.ErrBucketNotEmpty, name)
 	}
 	delete(s.buckets, name)
+	s.dropUploads(name)
 	return nil
 }
 

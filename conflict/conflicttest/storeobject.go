@@ -78,17 +78,8 @@ func (s *store) PutObject(bucket, key string, meta map[string]string, input io.R
 	if err != nil {
 		return res, err
 	}
-	if cond != nil {
-		info := &gofakes3.ConditionalObjectInfo{}
-		if vs := b.keys[key]; len(vs) > 0 && !vs[len(vs)-1].marker {
-			info.Exists, info.Hash = true, vs[len(vs)-1].hash
-		}
-		if cond.IfMatch != nil && !info.Exists {
-			return res, gofakes3.KeyNotFound(key)
-		}
-		if err := gofakes3.CheckPutConditions(cond, info); err != nil {
-			return res, err
-		}
+	if err := checkConditions(b, key, cond); err != nil {
+		return res, err
 	}
 	sum := md5.Sum(body)
 	v := s.add(b, key, &objectVersion{body: body, hash: sum[:], meta: meta})

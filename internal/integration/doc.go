@@ -13,7 +13,7 @@
 //	suspend versioning on an Object Lock bkt  400 Invalid  409 Invalid (as S3)
 //	Object Lock retention, legal hold         enforced     enforced
 //	conditional PutObject                     yes          yes
-//	conditions on CompleteMultipartUpload     yes          ignored
+//	conditions on CompleteMultipartUpload     yes          yes
 //	conditional DeleteObject (If-Match)       yes          yes
 //	conditions on CopyObject's destination    ignored      ignored
 //	public access block, lifecycle, encrypt.  501          stored and served

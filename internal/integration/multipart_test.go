@@ -94,15 +94,16 @@ func TestMultipartRestartGivesUp(t *testing.T) {
 // A lost race on the completion's condition is reported, and the upload
 // is aborted.
 func TestMultipartConditionLost(t *testing.T) {
-	b := versity(t) // the in-process server ignores conditions on completion
-	c := b.client(nil, retry.OnConflict(fast))
-	bucket := s3test.NewBucket(t, c, false)
-	s3test.Put(t, c, bucket, "k", "first")
-	_, err := retry.UploadMultipart(context.Background(), c, retry.MultipartUpload{
-		Create: &s3.CreateMultipartUploadInput{Bucket: &bucket, Key: aws.String("k")},
-		Body:   bytes.NewReader([]byte("second")), Size: 6, IfNoneMatch: aws.String("*")})
-	require.ErrorIs(t, err, conflict.PreconditionFailed)
-	assert.Zero(t, openUploads(t, c, bucket))
+	both(t, func(t *testing.T, b backend) {
+		c := b.client(nil, retry.OnConflict(fast))
+		bucket := s3test.NewBucket(t, c, false)
+		s3test.Put(t, c, bucket, "k", "first")
+		_, err := retry.UploadMultipart(context.Background(), c, retry.MultipartUpload{
+			Create: &s3.CreateMultipartUploadInput{Bucket: &bucket, Key: aws.String("k")},
+			Body:   bytes.NewReader([]byte("second")), Size: 6, IfNoneMatch: aws.String("*")})
+		require.ErrorIs(t, err, conflict.PreconditionFailed)
+		assert.Zero(t, openUploads(t, c, bucket))
+	})
 }
 
 // A restarted upload whose completion is answered 412 is not a clean lost

@@ -233,26 +233,27 @@ type doFunc func(*http.Request) (*http.Response, error)
 
 func (f doFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
 
-// Conditions the in-process server ignores, against versitygw only.
-// versitygw v1.8.0 ignores If-None-Match / If-Match on CopyObject's
-// destination too (it honours only the copy-source conditions), so no local
+// A conditional completion on an existing key is refused, on both servers.
+// Both ignore If-None-Match / If-Match on CopyObject's destination
+// (versitygw v1.8.0 honours only the copy-source conditions), so no local
 // server can test that one: its 412 is covered by the stub tests.
 func TestConditionsOnComplete(t *testing.T) {
-	b := versity(t)
-	c := b.client(nil, retry.OnConflict())
-	ctx := context.Background()
-	name := s3test.NewBucket(t, c, false)
-	s3test.Put(t, c, name, "dst", "exists")
+	both(t, func(t *testing.T, b backend) {
+		c := b.client(nil, retry.OnConflict())
+		ctx := context.Background()
+		name := s3test.NewBucket(t, c, false)
+		s3test.Put(t, c, name, "dst", "exists")
 
-	up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: &name, Key: aws.String("dst")})
-	require.NoError(t, err)
-	part, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: &name, Key: aws.String("dst"), UploadId: up.UploadId,
-		PartNumber: aws.Int32(1), Body: strings.NewReader("part")})
-	require.NoError(t, err)
-	_, err = c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: &name, Key: aws.String("dst"),
-		UploadId: up.UploadId, IfNoneMatch: aws.String("*"),
-		MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{{ETag: part.ETag, PartNumber: aws.Int32(1)}}}})
-	assert.ErrorIs(t, err, conflict.PreconditionFailed, "CompleteMultipartUpload If-None-Match")
+		up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: &name, Key: aws.String("dst")})
+		require.NoError(t, err)
+		part, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: &name, Key: aws.String("dst"), UploadId: up.UploadId,
+			PartNumber: aws.Int32(1), Body: strings.NewReader("part")})
+		require.NoError(t, err)
+		_, err = c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: &name, Key: aws.String("dst"),
+			UploadId: up.UploadId, IfNoneMatch: aws.String("*"),
+			MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{{ETag: part.ETag, PartNumber: aws.Int32(1)}}}})
+		assert.ErrorIs(t, err, conflict.PreconditionFailed, "CompleteMultipartUpload If-None-Match")
+	})
 }
 
 // A conditional delete with a wrong ETag deletes nothing, on both servers.

@@ -1,0 +1,85 @@
+package conflicttest_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/s3conflict/s3conflict/conflict"
+	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+)
+
+// Multipart uploads as S3 does them: parts listed, the completion's
+// conditions checked (If-None-Match "*" on an existing key: 412, the
+// upload kept), parts under 5 MiB refused but for the last, abort final.
+func TestStoreMultipart(t *testing.T) {
+	c := conflicttest.NewServer(t).Client()
+	ctx := context.Background()
+	b, k := aws.String("uploads"), aws.String("big")
+	mkBucket(t, c, *b)
+	up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: b, Key: k})
+	require.NoError(t, err)
+	first := bytes.Repeat([]byte("a"), 5<<20)
+	var parts []types.CompletedPart
+	for i, body := range [][]byte{first, []byte("tail")} {
+		out, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: b, Key: k, UploadId: up.UploadId,
+			PartNumber: aws.Int32(int32(i + 1)), Body: bytes.NewReader(body)})
+		require.NoError(t, err)
+		parts = append(parts, types.CompletedPart{ETag: out.ETag, PartNumber: aws.Int32(int32(i + 1))})
+	}
+	listed, err := c.ListParts(ctx, &s3.ListPartsInput{Bucket: b, Key: k, UploadId: up.UploadId})
+	require.NoError(t, err)
+	require.Len(t, listed.Parts, 2)
+	assert.Equal(t, int64(4), aws.ToInt64(listed.Parts[1].Size))
+
+	put(t, c, *b, *k, "already here")
+	complete := func(parts []types.CompletedPart, ifNoneMatch *string) (*s3.CompleteMultipartUploadOutput, error) {
+		return c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: b, Key: k, UploadId: up.UploadId,
+			IfNoneMatch: ifNoneMatch, MultipartUpload: &types.CompletedMultipartUpload{Parts: parts}})
+	}
+	_, err = complete(parts, aws.String("*"))
+	assert.Equal(t, conflict.PreconditionFailed, conflict.Classify(err), "the key exists")
+	uploads, err := c.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: b})
+	require.NoError(t, err)
+	require.Len(t, uploads.Uploads, 1, "a refused completion keeps the upload")
+
+	_, err = complete([]types.CompletedPart{{ETag: parts[1].ETag, PartNumber: aws.Int32(1)}, parts[1]}, nil)
+	assert.Equal(t, "InvalidPart", code(err))
+	out, err := complete(parts, nil)
+	require.NoError(t, err)
+	assert.True(t, strings.HasSuffix(aws.ToString(out.ETag), `-2"`), aws.ToString(out.ETag))
+	got, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: b, Key: k})
+	require.NoError(t, err)
+	body, _ := io.ReadAll(got.Body)
+	_ = got.Body.Close()
+	assert.Equal(t, append(first, "tail"...), body, "exactly the parts, in order")
+	uploads, err = c.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: b})
+	require.NoError(t, err)
+	assert.Empty(t, uploads.Uploads)
+
+	small, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: b, Key: aws.String("small")})
+	require.NoError(t, err)
+	var smallParts []types.CompletedPart
+	for i := range 2 {
+		p, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: b, Key: aws.String("small"), UploadId: small.UploadId,
+			PartNumber: aws.Int32(int32(i + 1)), Body: strings.NewReader("tiny")})
+		require.NoError(t, err)
+		smallParts = append(smallParts, types.CompletedPart{ETag: p.ETag, PartNumber: aws.Int32(int32(i + 1))})
+	}
+	_, err = c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: b, Key: aws.String("small"), UploadId: small.UploadId,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: smallParts}})
+	assert.Equal(t, "EntityTooSmall", code(err))
+	assert.Equal(t, 400, status(err))
+	_, err = c.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: b, Key: aws.String("small"), UploadId: small.UploadId})
+	require.NoError(t, err)
+	_, err = c.ListParts(ctx, &s3.ListPartsInput{Bucket: b, Key: aws.String("small"), UploadId: small.UploadId})
+	assert.Equal(t, "NoSuchUpload", code(err))
+}
