@@ -41,13 +41,16 @@
 //   - buckets: create, delete (BucketNotEmpty while any version or delete
 //     marker is left), head, list;
 //   - objects: put, get (ranges), head, delete, copy, metadata, listings
-//     (V1 and V2, prefixes, delimiters, pages), multipart uploads and their
-//     listing;
+//     (V1 and V2, prefixes, delimiters, pages);
+//   - multipart uploads: parts, their listing, abort, completion (parts in
+//     order with their ETags, every part but the last at least 5 MiB:
+//     InvalidPart, InvalidPartOrder, EntityTooSmall), uploads listed;
 //   - versioning: never enabled, enabled, suspended; the "null" version;
 //     delete markers; deleting any version by ID, "null" included, one at a
 //     time or with DeleteObjects; ListObjectVersions, newest first;
-//   - conditional PutObject and DeleteObject: If-None-Match "*" and
-//     If-Match answer 412; If-Match on a missing key answers 404 NoSuchKey;
+//   - conditional PutObject, CompleteMultipartUpload and DeleteObject:
+//     If-None-Match "*" and If-Match answer 412; If-Match on a missing key
+//     answers 404 NoSuchKey;
 //   - bucket configuration, stored as sent and served back by its Get:
 //     policy (with DeleteBucketPolicy and GetBucketPolicyStatus), tagging,
 //     lifecycle, public access block, ownership controls, encryption, CORS,
@@ -60,7 +63,8 @@
 //     adding Object Lock without versioning;
 //   - Object Lock: retention (GOVERNANCE, COMPLIANCE) and legal holds per
 //     version, set by their Put calls, by PutObject's headers or by the
-//     bucket's default retention, and enforced: deleting a locked version
+//     bucket's default retention (on copies and completed uploads too), and
+//     enforced: deleting a locked version
 //     answers 403 AccessDenied (GOVERNANCE yields to the bypass header), in
 //     DeleteObjects too; a COMPLIANCE retention cannot be shortened.
 //
@@ -70,10 +74,9 @@
 //   - access granted to another account (bucket policies and ACLs are
 //     stored, not evaluated: another account is always denied) —
 //     versitygw ([NewRealServer]);
-//   - Object Lock on multipart uploads (no retention is applied when one
-//     completes) and its headers on GetObject and HeadObject — versitygw;
-//   - conditions on CompleteMultipartUpload (ignored here) — versitygw;
-//     conditions on CopyObject's destination and the ETags of
+//   - Object Lock headers on CreateMultipartUpload (the bucket's default
+//     retention applies), GetObject and HeadObject — versitygw;
+//   - conditions on CopyObject's destination and the ETags of
 //     DeleteObjects (ignored) — neither;
 //   - object tagging and GetObjectAttributes (501) — versitygw; object ACLs,
 //     restore, select, torrent (501) — neither;
@@ -112,8 +115,9 @@
 //     stores and serves (policy, tagging, ...);
 //   - objectlock.go and storelock.go: Object Lock, retention and legal
 //     holds, and the deletes they refuse;
-//   - store.go, storeobject.go and storelist.go: its buckets and objects,
-//     versioned exactly as S3 versions them;
+//   - store.go, storeobject.go, storelist.go and storeupload.go: its
+//     buckets, objects and multipart uploads, versioned exactly as S3
+//     versions them;
 //   - memnet.go: the in-memory network of [WithInMemoryNetwork];
 //   - real.go: the real server, versitygw, for a test: [NewRealServer].
 //

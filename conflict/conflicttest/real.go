@@ -17,8 +17,7 @@ const VersityVersion = versitygw.Version
 // 127.0.0.1 for one test, with two accounts and an Injector in front of
 // every client it gives. Use it where the in-process server falls short
 // (see the package documentation): bucket policies that grant another
-// account access, conditions on CompleteMultipartUpload, signatures and
-// checksums checked.
+// account access, object tagging, signatures and checksums checked.
 //
 // A RealServer is safe for concurrent use; so are its clients.
 type RealServer struct {
