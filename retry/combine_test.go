@@ -15,6 +15,7 @@ import (
 
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
 	"github.com/s3conflict/s3conflict/internal/s3test"
+	"github.com/s3conflict/s3conflict/internal/usermeta"
 )
 
 // gatedClient holds its first PutObject until gate closes (or the call's
@@ -181,11 +182,7 @@ func TestStampMetadataFits(t *testing.T) {
 	for _, user := range []map[string]string{nil, {"note": strings.Repeat("x", 1800)}} {
 		md, ok := stampMetadata(user, newToken(), s)
 		require.True(t, ok)
-		size := 0
-		for k, v := range md {
-			size += len(k) + len(v)
-		}
-		assert.LessOrEqual(t, size, metadataLimit)
+		assert.LessOrEqual(t, usermeta.Size(md), usermeta.Limit)
 		assert.Equal(t, s.token, strings.Fields(md[LineageMetadataKey])[0])
 	}
 	_, ok := stampMetadata(map[string]string{"note": strings.Repeat("x", 2030)}, newToken(), s)

@@ -10,6 +10,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/s3conflict/s3conflict/internal/usermeta"
 )
 
 // TokenMetadataKey is the user-metadata key (x-amz-meta-s3conflict-token)
@@ -111,7 +113,7 @@ func conditional(params any, noToken bool) (*write, any) {
 // token returns a copy of md with a fresh token, and records the token;
 // ok is false when tokens are off or the token would not fit S3's limit.
 func (w *write) token(md map[string]string, off bool) (_ map[string]string, ok bool) {
-	if off || userMetadataSize(md)+len(TokenMetadataKey)+tokenLen > metadataLimit {
+	if off || usermeta.Size(md)+len(TokenMetadataKey)+tokenLen > usermeta.Limit {
 		return nil, false
 	}
 	var b [tokenLen / 2]byte
@@ -124,16 +126,6 @@ func (w *write) token(md map[string]string, off bool) (_ map[string]string, ok b
 	cp[TokenMetadataKey] = token
 	w.tokens = append(w.tokens, token)
 	return cp, true
-}
-
-// userMetadataSize is the size S3 counts against its 2 KB limit: the UTF-8
-// bytes of every key and value.
-func userMetadataSize(md map[string]string) int {
-	n := 0
-	for k, v := range md {
-		n += len(k) + len(v)
-	}
-	return n
 }
 
 // multipartETag is the ETag S3 gives an object completed from parts: the

@@ -19,6 +19,7 @@ import (
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
 	"github.com/s3conflict/s3conflict/internal/s3stub"
 	"github.com/s3conflict/s3conflict/internal/s3test"
+	"github.com/s3conflict/s3conflict/internal/usermeta"
 	"github.com/s3conflict/s3conflict/retry"
 )
 
@@ -189,18 +190,6 @@ func TestCopyAndCompleteAfterResend(t *testing.T) {
 	}
 }
 
-// userMetadataSize is what S3 counts against its 2 KB limit: the bytes of
-// every x-amz-meta-* name (without the prefix) and value.
-func userMetadataSize(h http.Header) int {
-	n := 0
-	for k, v := range h {
-		if name, ok := strings.CutPrefix(strings.ToLower(k), "x-amz-meta-"); ok {
-			n += len(name) + len(strings.Join(v, ","))
-		}
-	}
-	return n
-}
-
 // The token never pushes a write over S3's 2 KB metadata limit: when the
 // caller's metadata leaves no room, the write goes without it, and a 412
 // after a resend is then ambiguous.
@@ -222,7 +211,7 @@ func TestTokenSkippedNearMetadataLimit(t *testing.T) {
 			reqs := stub.Requests()
 			require.GreaterOrEqual(t, len(reqs), 2)
 			for _, r := range reqs[:2] {
-				assert.LessOrEqual(t, userMetadataSize(r.Header), 2048, "within S3's limit")
+				assert.LessOrEqual(t, usermeta.HeaderSize(r.Header), usermeta.Limit, "within S3's limit")
 				assert.Equal(t, tc.wantToken, r.Header.Get(tokenHeader) != "")
 			}
 			assert.ErrorIs(t, err, retry.ErrAmbiguousWrite, "a 412 after a resend is never a clean lost race")

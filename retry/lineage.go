@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"slices"
 	"strings"
+
+	"github.com/s3conflict/s3conflict/internal/usermeta"
 )
 
 // LineageMetadataKey is the user-metadata key (x-amz-meta-s3conflict-lineage)
@@ -22,10 +24,9 @@ const LineageMetadataKey = "s3conflict-lineage"
 
 // Lineage limits. A token is 16 characters; at most maxLineage of them
 // (32, 544 bytes) are kept, fewer when the object's own user metadata
-// leaves less of S3's 2 KB (metadataLimit) free.
+// leaves less of S3's 2 KB (usermeta.Limit) free.
 const (
-	maxLineage    = 32
-	metadataLimit = 2048
+	maxLineage = 32
 	// rootMark ends a lineage that reaches back to the write that created
 	// the object (If-None-Match: "*").
 	rootMark = "^"
@@ -52,11 +53,7 @@ func lineageOf(md map[string]string) (token string, lineage []string) {
 // even the token fits, it returns user unchanged and false: the write goes
 // out without proof.
 func stampMetadata(user map[string]string, token string, s *snapshot) (map[string]string, bool) {
-	size := 0
-	for k, v := range user {
-		size += len(k) + len(v)
-	}
-	free := metadataLimit - size - len(TokenMetadataKey) - len(token)
+	free := usermeta.Limit - usermeta.Size(user) - len(TokenMetadataKey) - len(token)
 	if free < 0 {
 		return user, false
 	}

@@ -40,8 +40,9 @@
 //     403 AccessDenied, and ListBuckets lists one's own;
 //   - buckets: create, delete (BucketNotEmpty while any version or delete
 //     marker is left), head, list;
-//   - objects: put, get (ranges), head, delete, copy, metadata, listings
-//     (V1 and V2, prefixes, delimiters, pages);
+//   - objects: put, get (ranges), head (exactly GetObject's headers), delete,
+//     copy, metadata (2 KB of keys and values, as S3 counts it; more answers
+//     400 MetadataTooLarge), listings (V1 and V2, prefixes, delimiters, pages);
 //   - multipart uploads: parts, their listing, abort, completion (parts in
 //     order with their ETags, every part but the last at least 5 MiB:
 //     InvalidPart, InvalidPartOrder, EntityTooSmall), uploads listed;

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/johannesboyne/gofakes3"
+
+	"github.com/s3conflict/s3conflict/internal/usermeta"
 )
 
 // Routing in front of gofakes3: which requests bucketConfig serves itself,
@@ -30,6 +32,10 @@ func (b *bucketConfig) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		b.next.ServeHTTP(w, r)
 	case b.refuseStranger(w, r, bucket, create):
 	case key != "":
+		if (r.Method == http.MethodPut || r.Method == http.MethodPost) && usermeta.HeaderSize(r.Header) > usermeta.Limit {
+			b.fail(w, r, http.StatusBadRequest, "MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.")
+			return
+		}
 		st, ours := b.backend.(*store)
 		if ours && b.serveObjectLock(w, r, st, bucket, key, query) {
 			return

@@ -109,7 +109,8 @@ func Start(opts ...Option) (*Server, error) {
 	if o.backend == nil {
 		o.backend = newStore()
 	}
-	faker := gofakes3.New(o.backend, gofakes3.WithLogger(gofakes3.DiscardLog()))
+	faker := gofakes3.New(o.backend, gofakes3.WithLogger(gofakes3.DiscardLog()),
+		gofakes3.WithMetadataSizeLimit(0)) // route.go limits user metadata as S3 does
 	s := &Server{Faults: NewInjector(o.seed, o.faults...)}
 	if o.model != nil {
 		s.Faults.SetModel(*o.model)
