@@ -163,3 +163,41 @@ func TestModelLostResponse(t *testing.T) {
 		assert.True(t, lost)
 	})
 }
+
+// Two conditional completions of one key overlap: the later one meets
+// ConditionalRequestConflict, which for a completion means "restart the
+// upload".
+func TestModelConditionalCompletions(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, _ := sides[0].start(t, conflicttest.Model{})
+		ctx := context.Background()
+		b, k := aws.String("uploads"), aws.String("big")
+		_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: b})
+		require.NoError(t, err)
+		completes := make([]func() error, 2)
+		for i := range completes {
+			up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: b, Key: k})
+			require.NoError(t, err)
+			p, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: b, Key: k, UploadId: up.UploadId, PartNumber: aws.Int32(1),
+				Body: strings.NewReader(fmt.Sprint("upload-", i))})
+			require.NoError(t, err)
+			completes[i] = func() error {
+				_, err := c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: b, Key: k, UploadId: up.UploadId,
+					IfNoneMatch: aws.String("*"), MultipartUpload: &types.CompletedMultipartUpload{
+						Parts: []types.CompletedPart{{ETag: p.ETag, PartNumber: aws.Int32(1)}}}})
+				return err
+			}
+		}
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for i := range completes {
+			wg.Add(1)
+			go func() { defer wg.Done(); errs[i] = completes[i]() }()
+			synctest.Wait() // the first is in flight before the second starts
+		}
+		wg.Wait()
+		assert.NoError(t, errs[0])
+		assert.Equal(t, "ConditionalRequestConflict", code(errs[1]))
+		assert.Equal(t, conflict.RestartUpload, conflict.Classify(errs[1]))
+	})
+}

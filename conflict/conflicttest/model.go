@@ -17,10 +17,11 @@ import (
 //     arrives meanwhile is answered 409 OperationAborted.
 //   - After a DeleteBucket succeeds, CreateBucket of that name is answered
 //     409 OperationAborted for RecreateWindow.
-//   - A conditional write (PutObject or CopyObject with If-Match or
-//     If-None-Match) takes ConditionalWrite before it is applied, and
-//     another conditional write to the same key that arrives meanwhile is
-//     answered 409 ConditionalRequestConflict.
+//   - A conditional write (PutObject, CopyObject or
+//     CompleteMultipartUpload with If-Match or If-None-Match) takes
+//     ConditionalWrite before it is applied, and another conditional write
+//     to the same key that arrives meanwhile is answered 409
+//     ConditionalRequestConflict.
 //
 // The zero Model is every cause at its default; a negative duration turns
 // that cause off. Turn a model on with [Injector.SetModel] or [WithModel].
@@ -119,7 +120,7 @@ func (s *modelState) decide(d *decision, r *http.Request, now time.Time) {
 				s.deleted[d.bucket] = time.Now()
 			}
 		}
-	case s.m.ConditionalWrite > 0 && (d.op == "PutObject" || d.op == "CopyObject") &&
+	case s.m.ConditionalWrite > 0 && (d.op == "PutObject" || d.op == "CopyObject" || d.op == "CompleteMultipartUpload") &&
 		(r.Header.Get("If-Match") != "" || r.Header.Get("If-None-Match") != ""):
 		k := d.bucket + "/" + d.key
 		if s.writing[k] > 0 {
