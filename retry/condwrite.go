@@ -25,9 +25,11 @@ import (
 // is answered 412 — by our own first write. Comparing content cannot tell
 // (two writers of identical bytes would both "win"); a token unique to the
 // call can. When a call has sent its write more than once in all (every
-// pass of the loop and every resend of the SDK counted), a 412 makes the
-// loop read the object (one HeadObject; on a versioned bucket also
-// ListObjectVersions and one HeadObject per older version, at most 20) and
+// pass of the loop and every resend of the SDK counted), a 412 (or, with
+// If-Match, a 404 NoSuchKey: the key was deleted since) makes the loop read
+// the object (one HeadObject; when the key has no current object or the
+// bucket is versioned also ListObjectVersions and one HeadObject per older
+// version, at most 20, so a version beneath a delete marker is found) and
 // report success when our token is there, ErrAmbiguousWrite when it cannot
 // prove either way. A 412 to a call's only send costs nothing extra.
 // CompleteMultipartUpload carries no token (its metadata was set when the
@@ -60,6 +62,9 @@ type write struct {
 	// sends counts every send of the call: all passes, the SDK's resends
 	// included.
 	sends int
+	// ifMatch: the write has an If-Match condition, which S3 answers 404
+	// NoSuchKey (not 412) when the key has no current object.
+	ifMatch bool
 	// output makes the operation's output from the object that proved the
 	// write ours.
 	output func(*s3.HeadObjectOutput) any
@@ -77,7 +82,7 @@ func conditional(params any, noToken bool) (*write, any) {
 		}
 		w := &write{head: s3.HeadObjectInput{Bucket: in.Bucket, Key: in.Key, ExpectedBucketOwner: in.ExpectedBucketOwner,
 			SSECustomerAlgorithm: in.SSECustomerAlgorithm, SSECustomerKey: in.SSECustomerKey,
-			SSECustomerKeyMD5: in.SSECustomerKeyMD5}, output: putOutput}
+			SSECustomerKeyMD5: in.SSECustomerKeyMD5}, output: putOutput, ifMatch: in.IfMatch != nil}
 		if md, ok := w.token(in.Metadata, noToken); ok {
 			cp := *in
 			cp.Metadata = md
@@ -90,7 +95,7 @@ func conditional(params any, noToken bool) (*write, any) {
 		}
 		w := &write{head: s3.HeadObjectInput{Bucket: in.Bucket, Key: in.Key, ExpectedBucketOwner: in.ExpectedBucketOwner,
 			SSECustomerAlgorithm: in.SSECustomerAlgorithm, SSECustomerKey: in.SSECustomerKey,
-			SSECustomerKeyMD5: in.SSECustomerKeyMD5}, output: copyOutput}
+			SSECustomerKeyMD5: in.SSECustomerKeyMD5}, output: copyOutput, ifMatch: in.IfMatch != nil}
 		if in.MetadataDirective == types.MetadataDirectiveReplace {
 			if md, ok := w.token(in.Metadata, noToken); ok {
 				cp := *in
@@ -105,7 +110,8 @@ func conditional(params any, noToken bool) (*write, any) {
 		}
 		return &write{head: s3.HeadObjectInput{Bucket: in.Bucket, Key: in.Key, ExpectedBucketOwner: in.ExpectedBucketOwner,
 			SSECustomerAlgorithm: in.SSECustomerAlgorithm, SSECustomerKey: in.SSECustomerKey,
-			SSECustomerKeyMD5: in.SSECustomerKeyMD5}, etag: multipartETag(in.MultipartUpload), output: completeOutput}, params
+			SSECustomerKeyMD5: in.SSECustomerKeyMD5}, etag: multipartETag(in.MultipartUpload), output: completeOutput,
+			ifMatch: in.IfMatch != nil}, params
 	}
 	return nil, params
 }

@@ -28,12 +28,16 @@ var (
 var ErrBackoffStopped = errors.New("backoff gave up")
 
 // ErrAmbiguousWrite: a conditional write (PutObject, CopyObject,
-// CompleteMultipartUpload) was answered 412 after the call had sent it more
-// than once — every pass of the loop (or of Do) and every resend of the
+// CompleteMultipartUpload) was answered 412 — or, with If-Match, 404
+// NoSuchKey (the key was deleted) — after the call had sent it more than
+// once — every pass of the loop (or of Do) and every resend of the
 // SDK counted — and nothing proves whether an earlier send was ours: no
 // token could be carried (Options.NoWriteToken, a CopyObject with
 // MetadataDirective COPY, metadata too close to S3's 2 KB limit) or
 // neither the current object nor the key's versions carry it (for
 // CompleteMultipartUpload: the multipart ETag of the call's parts). The
-// write may or may not have happened; never read it as a lost race.
+// write may or may not have happened; never read it as a lost race. The
+// error is a *conflict.Error of kind PreconditionFailed that wraps S3's
+// answer (errors.As to smithy.APIError gives PreconditionFailed or
+// NoSuchKey).
 var ErrAmbiguousWrite = errors.New("conditional write is ambiguous: an earlier send may have landed")

@@ -86,7 +86,8 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 			op = conflict.OperationOf(err)
 		}
 		kind := l.classifier.ClassifyOperation(op, err)
-		if kind == conflict.None && n == 1 {
+		refused := t.refused != nil && t.refused(kind, err)
+		if kind == conflict.None && n == 1 && !refused {
 			return false, err // not a conflict: not ours to judge
 		}
 		if t.id == "" {
@@ -106,10 +107,6 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 				StatusCode: ce.StatusCode, Kind: kind, Attempt: sent, Waited: t.waited, Elapsed: elapsed,
 				RequestID: ce.RequestID, HostID: ce.HostID, Err: err}
 		}
-		if kind == conflict.None { // after a resend: the call ends with a record, the error as it is
-			l.emit(ctx, t, ev(Stop))
-			return false, err
-		}
 		stop := func(reason error) error {
 			ce := conflict.NewError(kind, op, t.bucket, t.key, err)
 			ce.Attempts, ce.Elapsed = sent, elapsed
@@ -124,17 +121,22 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 			l.emit(ctx, t, e)
 			return ce
 		}
-		resolved := lostRace
-		if kind == conflict.PreconditionFailed && t.resolve != nil {
-			resolved = t.resolve(ctx)
+		if refused {
+			was := kind
+			kind = conflict.PreconditionFailed // If-Match's 404 NoSuchKey too: the condition failed
+			switch t.resolve(ctx) {
+			case ours:
+				l.emit(ctx, t, ev(Accept))
+				t.accepted = kind
+				return true, nil
+			case ambiguous:
+				return false, stop(ErrAmbiguousWrite)
+			}
+			kind = was
 		}
-		switch resolved {
-		case ours:
-			l.emit(ctx, t, ev(Accept))
-			t.accepted = kind
-			return true, nil
-		case ambiguous:
-			return false, stop(ErrAmbiguousWrite)
+		if kind == conflict.None { // after a resend: the call ends with a record, the error as it is
+			l.emit(ctx, t, ev(Stop))
+			return false, err
 		}
 		s := l.decide(kind, op, s3err.Code(err))
 		last = ev(Retry)

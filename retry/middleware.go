@@ -139,6 +139,7 @@ func (m *middlewareImpl) slow(ctx context.Context, in middleware.InitializeInput
 	}
 	var proven any
 	if w != nil {
+		t.refused = w.refused
 		t.resolve = func(ctx context.Context) (r resolution) {
 			r, proven = w.resolve(ctx, m.reader)
 			return r
@@ -182,10 +183,11 @@ func (m *middlewareImpl) aside(ctx context.Context, dc *doCall, op string, in mi
 	}
 	failed := dc.join(w)
 	kind := m.l.classifier.ClassifyOperation(op, err)
-	if kind != conflict.PreconditionFailed {
+	if !w.refused(kind, err) {
 		failed()
 		return out, md, err
 	}
+	kind = conflict.PreconditionFailed // If-Match's 404 NoSuchKey too: the condition failed
 	switch r, proven := w.resolve(ctx, m.reader); r {
 	case ours:
 		out.Result = proven

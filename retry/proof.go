@@ -7,6 +7,9 @@ import (
 	awsretry "github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/s3conflict/s3conflict/conflict"
+	"github.com/s3conflict/s3conflict/internal/s3err"
 )
 
 // maxVersionsChecked bounds the versions read to find our write.
@@ -21,7 +24,15 @@ func sdkAttempts(md middleware.Metadata) int {
 	return 1
 }
 
-// resolve tells what a 412 to the write is: a lost race when the call sent
+// refused reports an answer that says the write was not made, which
+// resolve settles: a 412 (kind PreconditionFailed), or for If-Match a 404
+// NoSuchKey — S3's answer when the key has no current object, as after a
+// delete (on a versioned bucket, a delete marker may lie over our write).
+func (w *write) refused(kind conflict.Kind, err error) bool {
+	return kind == conflict.PreconditionFailed || w.ifMatch && s3err.Code(err) == "NoSuchKey"
+}
+
+// resolve tells what a refusal (see refused) to the write is: a lost race when the call sent
 // it once; ours, with the operation's output, when the object (or one of
 // its versions) proves that an earlier send landed; ambiguous otherwise.
 // client is called only when there is something to read.
@@ -55,8 +66,10 @@ func (w *write) find(ctx context.Context, c *s3.Client) *s3.HeadObjectOutput {
 		return cur
 	}
 	// Our write may have landed and been replaced since: on a versioned
-	// bucket, look for it among the key's versions.
-	if cur == nil || cur.VersionId == nil || *cur.VersionId == "null" {
+	// bucket, look for it among the key's versions. No current object (a
+	// delete marker on top, or a delete on an unversioned bucket) tells
+	// nothing of versioning: look too.
+	if cur != nil && (cur.VersionId == nil || *cur.VersionId == "null") {
 		return nil
 	}
 	lv, err := c.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: w.head.Bucket, Prefix: w.head.Key,
@@ -66,7 +79,7 @@ func (w *write) find(ctx context.Context, c *s3.Client) *s3.HeadObjectOutput {
 	}
 	checked := 0
 	for _, v := range lv.Versions {
-		if aws.ToString(v.Key) != aws.ToString(w.head.Key) || aws.ToString(v.VersionId) == aws.ToString(cur.VersionId) {
+		if aws.ToString(v.Key) != aws.ToString(w.head.Key) || (cur != nil && aws.ToString(v.VersionId) == aws.ToString(cur.VersionId)) {
 			continue
 		}
 		if checked++; checked > maxVersionsChecked {

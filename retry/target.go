@@ -25,8 +25,10 @@ type target struct {
 	accepted conflict.Kind
 	// meter counts the call's decisions on the client's meter; nil: none.
 	meter *meter
-	// resolve tells, for a PreconditionFailed answer, whether it was our
-	// own earlier send; nil: it is a lost race.
+	// refused reports an answer that says a conditional write was not
+	// made; resolve tells whether our own earlier send was made after all.
+	// nil: no conditional write, a refusal is a lost race.
+	refused func(kind conflict.Kind, err error) bool
 	resolve func(ctx context.Context) resolution
 	// held is the bucket lane the call holds, if any (coordination).
 	held held
