@@ -6,11 +6,10 @@
 // The story, top to bottom:
 //
 //  1. Several workers, each with its own client as if in its own process,
-//     walk the same list of jobs (each in its own order) and try to
-//     claim every one with
-//     retry.Claim: a PutObject of the claim key, whose content is the
-//     worker's name, with If-None-Match "*" — it is written only if no
-//     claim exists yet.
+//     walk the same list of jobs (each in its own order) and try to claim
+//     every one with its retry.Updater's Claim (retry.Claim for a one-off):
+//     a PutObject of the claim key, whose content is the worker's name,
+//     with If-None-Match "*" — it is written only if no claim exists yet.
 //  2. Exactly one claim of each job succeeds; that worker does the job.
 //     Every other worker gets a *retry.ClaimLost naming the winner
 //     (errors.Is(err, conflict.PreconditionFailed) holds), and moves on.

@@ -36,9 +36,6 @@ type Env struct {
 	// injector in-process, a client-side one in front of any other
 	// endpoint. Its records say what happened.
 	Faults *conflicttest.Injector
-	// InProcess: the in-process server, with its limits (one account, no
-	// Object Lock enforcement; see the conflicttest package docs).
-	InProcess bool
 
 	cfg       aws.Config
 	other     *aws.Config // a second account, when the endpoint has one
@@ -105,7 +102,7 @@ func fromEnvironment(ctx context.Context) (*Env, bool, error) {
 // in a test, conflicttest.Start in a program). Closing the Env leaves the
 // server running.
 func InProcess(srv *conflicttest.Server) *Env {
-	return &Env{Name: "the in-process S3 server at " + srv.URL, Faults: srv.Faults, InProcess: true,
+	return &Env{Name: "the in-process S3 server at " + srv.URL, Faults: srv.Faults,
 		cfg: srv.Config, pathStyle: true}
 }
 
