@@ -114,7 +114,8 @@ func (e *settledErr) Error() string { return e.err.Error() }
 // ConditionalRequestConflict (as the Options say). It counts the sends,
 // the SDK's own resends included, whose answer did not prove the write
 // refused: no answer, or a 5xx. The client's OnConflict steps aside: this
-// is the only decision-maker of the request.
+// is the only decision-maker of the request; inside Do, it sends once and
+// Do decides.
 func (u *Updater) put(ctx context.Context, in *s3.PutObjectInput, body []byte) (*s3.PutObjectOutput, int, error) {
 	unknown := 0
 	count := func(o *s3.Options) {
@@ -148,7 +149,7 @@ func (u *Updater) put(ctx context.Context, in *s3.PutObjectInput, body []byte) (
 	start := u.opts.Now()
 	err := attempt(ctx)
 	var se *settledErr
-	if err != nil && !errors.As(err, &se) {
+	if err != nil && !errors.As(err, &se) && inDo(ctx) == nil { // inside Do, Do decides
 		t := &target{op: "PutObject", bucket: aws.ToString(in.Bucket), key: aws.ToString(in.Key), rewindable: true}
 		_, err = u.l.run(ctx, t, start, err, attempt)
 	}

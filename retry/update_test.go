@@ -204,3 +204,18 @@ func TestUpdateLostRaceIsAnEvent(t *testing.T) {
 	assert.Equal(t, conflict.PreconditionFailed, events[0].Kind)
 	assert.Equal(t, bucket, events[0].Bucket)
 }
+
+// Inside Do, Do decides about ConditionalRequestConflict: the Updater
+// sends its write once per call, and loops never nest.
+func TestUpdateInsideDo(t *testing.T) {
+	t.Parallel()
+	srv, c, bucket := serve(t, retry.OnConflict())
+	srv.Faults.Add(conflicttest.Fault{Operation: "PutObject", Key: "n", Code: "ConditionalRequestConflict"})
+	u := retry.NewUpdater(c, noWait)
+	err := retry.Do(context.Background(), func(ctx context.Context) error {
+		_, err := u.Update(ctx, bucket, "n", retry.Incr)
+		return err
+	}, fast, func(o *retry.Options) { o.MaxAttempts = 3 })
+	require.ErrorIs(t, err, conflict.Transient)
+	assert.Equal(t, 3, srv.Faults.Count("PutObject"), "three passes of Do, one send each")
+}
