@@ -45,7 +45,9 @@
 //     400 MetadataTooLarge), listings (V1 and V2, prefixes, delimiters, pages);
 //   - multipart uploads: parts, their listing, abort, completion (parts in
 //     order with their ETags, every part but the last at least 5 MiB:
-//     InvalidPart, InvalidPartOrder, EntityTooSmall), uploads listed;
+//     InvalidPart, InvalidPartOrder, EntityTooSmall), a completion sent
+//     again answered 200 with the first one's ETag and version ID (until
+//     the bucket is deleted; S3 for a while), uploads listed;
 //   - versioning: never enabled, enabled, suspended; the "null" version;
 //     delete markers; deleting any version by ID, "null" included, one at a
 //     time or with DeleteObjects; ListObjectVersions, newest first;
@@ -118,7 +120,7 @@
 //     holds, and the deletes they refuse;
 //   - store.go, storeobject.go, storelist.go and storeupload.go: its
 //     buckets, objects and multipart uploads, versioned exactly as S3
-//     versions them;
+//     versions them; storeresend.go: a completion sent again;
 //   - memnet.go: the in-memory network of [WithInMemoryNetwork];
 //   - real.go: the real server, versitygw, for a test: [NewRealServer].
 //

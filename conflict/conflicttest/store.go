@@ -24,6 +24,7 @@ type store struct {
 	mu      sync.RWMutex
 	buckets map[string]*storeBucket
 	uploads map[gofakes3.UploadID]*upload // storeupload.go
+	done    map[gofakes3.UploadID]completion
 	seq     uint64
 }
 
@@ -63,7 +64,8 @@ var (
 )
 
 func newStore() *store {
-	return &store{buckets: map[string]*storeBucket{}, uploads: map[gofakes3.UploadID]*upload{}}
+	return &store{buckets: map[string]*storeBucket{}, uploads: map[gofakes3.UploadID]*upload{},
+		done: map[gofakes3.UploadID]completion{}}
 }
 
 func (s *store) bucket(name string) (*storeBucket, error) {

@@ -114,19 +114,20 @@ func (b *bucketConfig) completeUpload(w http.ResponseWriter, r *http.Request, st
 		}
 	}
 	vid, etag, err := st.complete(bucket, key, id, &in, cond)
+	if errors.Is(err, gofakes3.ErrNoSuchUpload) {
+		if done, ok := st.completed(bucket, key, id); ok {
+			b.answerCompleted(w, r, bucket, key, done)
+			return
+		}
+	}
 	if err != nil {
 		b.storeAnswer(w, r, err, "")
 		return
 	}
-	if vid != "" {
-		w.Header().Set("X-Amz-Version-Id", string(vid))
-		if b.locked(bucket) {
-			b.lockNew(r, st, bucket, key, vid)
-		}
+	if vid != "" && b.locked(bucket) {
+		b.lockNew(r, st, bucket, key, vid)
 	}
-	doc, _ := xml.Marshal(gofakes3.CompleteMultipartUploadResult{Location: "http://" + r.Host + "/" + bucket + "/" + key,
-		Bucket: bucket, Key: key, ETag: etag})
-	b.answer(w, http.StatusOK, "application/xml", doc)
+	b.answerCompleted(w, r, bucket, key, completion{version: vid, etag: etag})
 }
 
 // complete assembles an upload's parts into a version of its key, if cond
@@ -171,10 +172,12 @@ func (s *store) complete(bucket, key string, id gofakes3.UploadID, in *gofakes3.
 	v := s.add(b, key, &objectVersion{body: body, hash: sum[:], meta: u.meta})
 	delete(s.uploads, id)
 	etag := fmt.Sprintf(`"%s-%d"`, hex.EncodeToString(sums.Sum(nil)), len(in.Parts))
-	if b.versioning == "" {
-		return "", etag, nil
+	done := completion{bucket: bucket, key: key, etag: etag}
+	if b.versioning != "" {
+		done.version = v.id
 	}
-	return v.id, etag, nil
+	s.done[id] = done
+	return done.version, etag, nil
 }
 
 // checkConditions checks a write's conditions against a key's latest
@@ -280,6 +283,11 @@ func (s *store) dropUploads(bucket string) {
 	for id, u := range s.uploads {
 		if u.bucket == bucket {
 			delete(s.uploads, id)
+		}
+	}
+	for id, c := range s.done {
+		if c.bucket == bucket {
+			delete(s.done, id)
 		}
 	}
 }
