@@ -144,7 +144,9 @@ func DefaultContentionBackoff() backoff.BackOff {
 // in flight, later updates queue; the next read serves them all, their
 // functions apply in order, and one conditional write commits them. Share
 // one Updater per client for that. An Updater is safe for concurrent use;
-// it starts no goroutines (each update runs in its caller's).
+// it starts no goroutines (each update runs in its caller's). Inside Do,
+// an update sends each write once and Do decides what a
+// ConditionalRequestConflict leads to; lost races are still re-applied.
 type Updater struct {
 	c    ObjectClient
 	opts UpdateOptions
