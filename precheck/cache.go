@@ -9,7 +9,8 @@ import (
 
 // facts caches what the checks learned about buckets, per client. Object
 // Lock enabled is kept for good (it cannot be turned off; a bucket deleted
-// and re-created without it is caught by re-reading before any refusal);
+// and re-created without it is caught by re-reading before any refusal,
+// see toRefuse, as is any other cached fact that would refuse a call);
 // everything else (ownership proven, versioning, no Object Lock) for the
 // TTL. Facts are forgotten on this client's own DeleteBucket and
 // CreateBucket of the name. A fact only ever saves a request: when it is missing or old,

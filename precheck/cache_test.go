@@ -1,6 +1,7 @@
 package precheck_test
 
 import (
+	"net/http"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3conflict/s3conflict/conflict"
+	"github.com/s3conflict/s3conflict/internal/s3err"
 	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/precheck"
 	"github.com/s3conflict/s3conflict/retry"
@@ -43,6 +45,31 @@ func TestStaleObjectLockFactNeverRefuses(t *testing.T) {
 	inj.Reset()
 	require.NoError(t, suspend(name), "S3 accepts it now")
 	assert.Equal(t, []string{"GetObjectLockConfiguration", "PutBucketVersioning"}, ops(inj), "re-verified before refusing")
+}
+
+// A bucket learned to be versioned, deleted and re-created unversioned by
+// someone else: DeleteObject without a VersionId deletes the object, and
+// UnversionedDelete does not refuse it on the cached fact (one fresh
+// GetBucketVersioning first).
+func TestStaleVersioningFactNeverRefuses(t *testing.T) {
+	p := plain(t)
+	c, inj := counted(t, retry.OnConflict(), precheck.Enable(func(o *precheck.Options) { o.UnversionedDelete = precheck.On }))
+	del := func(name string) error {
+		_, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &name, Key: aws.String("k")})
+		return err
+	}
+
+	name := s3test.NewBucket(t, p, false)
+	s3test.EnableVersioning(t, p, name)
+	require.ErrorIs(t, del(name), precheck.ErrWouldAddDeleteMarker, "learned: versioned")
+	recreate(t, p, name, false)
+	_, err := p.PutObject(ctx, &s3.PutObjectInput{Bucket: &name, Key: aws.String("k")})
+	require.NoError(t, err)
+	inj.Reset()
+	require.NoError(t, del(name), "S3 deletes the object now")
+	assert.Equal(t, []string{"GetBucketVersioning", "DeleteObject"}, ops(inj), "re-verified before refusing")
+	_, err = p.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &name, Key: aws.String("k")})
+	assert.Equal(t, http.StatusNotFound, s3err.Status(err), "deleted")
 }
 
 // The reverse: a bucket learned to be without Object Lock, re-created with

@@ -19,7 +19,8 @@
 //	LockedVersion       on       DeleteObject with VersionId    1 GetObjectLockConfiguration, then on a lock
 //	                                                            bucket 2 (legal hold, retention) / 0 or 2
 //	LockedVersionBatch  off      DeleteObjects                  as LockedVersion, per versioned key
-//	UnversionedDelete   off      DeleteObject without VersionId 1 GetBucketVersioning / 0
+//	UnversionedDelete   off      DeleteObject without VersionId 1 GetBucketVersioning / 0 to
+//	                                                            proceed, 1 to refuse (re-read)
 //	SuspendOnLock       on       PutBucketVersioning Suspended  1 GetObjectLockConfiguration / 0 to
 //	                                                            proceed, 1 to refuse (re-read)
 //
@@ -82,9 +83,10 @@
 // and "no Object Lock" for DefaultFactTTL (15 s), forgotten when the same
 // client changes versioning, deletes or creates the bucket. A cached fact
 // may save a request; it never turns a call S3 would accept into an error:
-// before an Object Lock fact from the cache refuses a call, it is read
-// again (a bucket may have been deleted and re-created without it), and
-// the other facts expire after FactTTL.
+// before a fact from the cache refuses a call (Object Lock enabled or not,
+// versioning Enabled), it is read again from S3 (a bucket may have been
+// deleted and re-created by someone else), and the other facts expire
+// after FactTTL.
 //
 // # Scope
 //

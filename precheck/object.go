@@ -40,31 +40,45 @@ func (m *checker) objectLock(ctx context.Context, bucket string, requests *int, 
 	return enabled, true, false
 }
 
-// objectLockToRefuse is objectLock for a check that refuses the call when
-// enabled == refuseIf: an answer from the cache that would refuse is read
-// again from S3 first (the bucket may have been deleted and re-created by
-// someone else), so that a cached fact never refuses a call S3 would
-// accept. Answers that let the call go on are taken from the cache.
-func (m *checker) objectLockToRefuse(ctx context.Context, bucket string, requests *int, refuseIf bool) (enabled, known bool) {
-	enabled, known, cached := m.objectLock(ctx, bucket, requests, false)
-	if cached && enabled == refuseIf {
-		enabled, known, _ = m.objectLock(ctx, bucket, requests, true)
+// toRefuse reads a fact for a check that refuses the call when refuses(v):
+// read(false) may answer from the cache (cached true); an answer from the
+// cache that would refuse is read again from S3 (read(true)) first — the
+// bucket may have been deleted and re-created by someone else — so that a
+// cached fact never refuses a call S3 would accept. Answers that let the
+// call go on are taken from the cache.
+func toRefuse[T any](read func(fresh bool) (v T, known, cached bool), refuses func(T) bool) (v T, known bool) {
+	v, known, cached := read(false)
+	if cached && known && refuses(v) {
+		v, known, _ = read(true)
 	}
-	return enabled, known
+	return v, known
 }
 
-// versioning returns the bucket's versioning status, cached for the TTL.
-func (m *checker) versioning(ctx context.Context, bucket string, requests *int) (types.BucketVersioningStatus, bool) {
-	if s, ok := m.facts.versioning(bucket); ok {
-		return s, true
+// objectLockToRefuse is objectLock for a check that refuses the call when
+// enabled == refuseIf (see toRefuse).
+func (m *checker) objectLockToRefuse(ctx context.Context, bucket string, requests *int, refuseIf bool) (enabled, known bool) {
+	return toRefuse(func(fresh bool) (bool, bool, bool) { return m.objectLock(ctx, bucket, requests, fresh) },
+		func(enabled bool) bool { return enabled == refuseIf })
+}
+
+// versioning returns the bucket's versioning status, from the cache
+// (unless fresh; kept for the TTL) or one GetBucketVersioning. known is
+// false when S3 would not say; cached is true when the answer came from
+// the cache.
+func (m *checker) versioning(ctx context.Context, bucket string, requests *int, fresh bool) (s types.BucketVersioningStatus, known, cached bool) {
+	if !fresh {
+		if s, ok := m.facts.versioning(bucket); ok {
+			return s, true, true
+		}
 	}
 	*requests++
 	out, err := m.client().GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: &bucket})
 	if err != nil {
-		return "", false
+		m.facts.forget(bucket, false)
+		return "", false, false
 	}
 	m.facts.setVersioning(bucket, out.Status)
-	return out.Status, true
+	return out.Status, true, false
 }
 
 // deleteObject: with a VersionId on an Object Lock bucket, refuse a locked
@@ -78,7 +92,9 @@ func (m *checker) deleteObject(ctx context.Context, in *s3.DeleteObjectInput) er
 			return nil
 		}
 		ev := Event{Check: "UnversionedDelete", Operation: "DeleteObject", Bucket: bucket, Key: key}
-		status, ok := m.versioning(ctx, bucket, &ev.Requests)
+		status, ok := toRefuse(func(fresh bool) (types.BucketVersioningStatus, bool, bool) {
+			return m.versioning(ctx, bucket, &ev.Requests, fresh)
+		}, func(s types.BucketVersioningStatus) bool { return s == types.BucketVersioningStatusEnabled })
 		if ok && status == types.BucketVersioningStatusEnabled {
 			return m.refuse(ctx, ev, &Error{Check: ev.Check, Operation: "DeleteObject", Bucket: bucket, Key: key, Reason: ErrWouldAddDeleteMarker})
 		}

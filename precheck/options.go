@@ -58,7 +58,8 @@ type Options struct {
 	EmptyFirst bool
 	// UnversionedDelete (opt-in): refuse DeleteObject without VersionId on a
 	// versioning-enabled bucket, where it would only add a delete marker.
-	// +1 request cold (GetBucketVersioning), 0 warm.
+	// +1 request cold (GetBucketVersioning); warm, 0 to proceed and 1 to
+	// refuse: a cached "Enabled" is read again before it refuses a call.
 	UnversionedDelete Check
 	// LockedVersion (default on): before DeleteObject with a VersionId on an
 	// Object Lock bucket, read the version's retention and legal hold and
