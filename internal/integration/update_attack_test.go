@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -102,21 +103,16 @@ func TestUpdateBesidePlainWriter(t *testing.T) {
 		c := b.client(nil, retry.OnConflict())
 		bucket := s3test.NewBucket(t, c, false)
 		u := retry.NewUpdater(c)
-		var wg sync.WaitGroup
-		for range 8 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for range 10 {
-					_, err := u.Update(context.Background(), bucket, "n", increment)
-					assert.NoError(t, err)
-				}
-			}()
-		}
-		for range 5 {
-			s3test.Put(t, c, bucket, "n", `{"N":1000}`)
-		}
-		wg.Wait()
+		concurrently(9, 10, func(g int) {
+			if g == 8 { // the plain writer
+				_, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("n"),
+					Body: strings.NewReader(`{"N":1000}`)})
+				assert.NoError(t, err)
+				return
+			}
+			_, err := u.Update(context.Background(), bucket, "n", increment)
+			assert.NoError(t, err)
+		})
 		got := counter(t, c, bucket, "n")
 		assert.GreaterOrEqual(t, got, 1000, "the last plain write is the base of what follows")
 	})

@@ -16,6 +16,22 @@ import (
 	"github.com/s3conflict/s3conflict/retry"
 )
 
+// concurrently calls fn each times in each of n goroutines (g: the
+// goroutine's number) and waits for all of them.
+func concurrently(n, each int, fn func(g int)) {
+	var wg sync.WaitGroup
+	for g := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				fn(g)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
 // increment adds one to a JSON counter; absent is zero.
 func increment(cur []byte, exists bool) ([]byte, error) {
 	var v struct{ N int }
@@ -71,20 +87,12 @@ func TestCounterExact(t *testing.T) {
 					c := b.client(inj, retry.OnConflict(fast), s3test.QuickSDKRetries)
 					ups[i] = retry.NewUpdater(c, func(o *retry.UpdateOptions) { fast(&o.Options) })
 				}
-				var wg sync.WaitGroup
 				errs := make(chan error, writers*each)
-				for g := range writers {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						for range each {
-							if _, err := ups[g%tc.clients].Update(context.Background(), bucket, "counter", increment); err != nil {
-								errs <- err
-							}
-						}
-					}()
-				}
-				wg.Wait()
+				concurrently(writers, each, func(g int) {
+					if _, err := ups[g%tc.clients].Update(context.Background(), bucket, "counter", increment); err != nil {
+						errs <- err
+					}
+				})
 				close(errs)
 				for err := range errs {
 					assert.NoError(t, err)
@@ -116,20 +124,12 @@ func TestCounterExactVersioned(t *testing.T) {
 		bucket := s3test.NewBucket(t, c, false)
 		s3test.EnableVersioning(t, c, bucket)
 		u := retry.NewUpdater(c)
-		var wg sync.WaitGroup
-		for range 8 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for range 10 {
-					res, err := u.Update(context.Background(), bucket, "counter", increment)
-					if assert.NoError(t, err) {
-						assert.NotEmpty(t, res.VersionID)
-					}
-				}
-			}()
-		}
-		wg.Wait()
+		concurrently(8, 10, func(int) {
+			res, err := u.Update(context.Background(), bucket, "counter", increment)
+			if assert.NoError(t, err) {
+				assert.NotEmpty(t, res.VersionID)
+			}
+		})
 		assert.Equal(t, 80, counter(t, c, bucket, "counter"))
 		_, err := c.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: &bucket, Key: aws.String("counter")})
 		require.NoError(t, err)
