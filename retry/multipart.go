@@ -82,7 +82,11 @@ type MultipartUpload struct {
 // multipart ETag of that earlier completion's parts, else a
 // PreconditionFailed error with Reason ErrAmbiguousWrite, never a clean
 // lost race.
-func UploadMultipart(ctx context.Context, c MultipartClient, up MultipartUpload) (*s3.CompleteMultipartUploadOutput, error) {
+//
+// A CreateMultipartUpload sent more than once (its answer lost, the SDK
+// resent it) may leave an upload of the key open that the call cannot tell
+// from another writer's: see [StrayUploads].
+func UploadMultipart(ctx context.Context, c MultipartClient, up MultipartUpload) (out *s3.CompleteMultipartUploadOutput, err error) {
 	if up.Create == nil || aws.ToString(up.Create.Bucket) == "" || aws.ToString(up.Create.Key) == "" {
 		return nil, errors.New("s3conflict: UploadMultipart needs Create with a Bucket and a Key")
 	}
@@ -99,9 +103,12 @@ func UploadMultipart(ctx context.Context, c MultipartClient, up MultipartUpload)
 	if restarts == 0 {
 		restarts = DefaultMaxRestarts
 	}
+	st := strays{start: time.Now()}
+	defer func() { out, err = st.report(ctx, c, up.Create, out, err) }()
 	var earlier []string // multipart ETags of earlier completions that may have landed
 	for n := 0; ; n++ {
 		out, id, done, err := uploadOnce(ctx, c, up, partSize)
+		st.saw(id, done.creates)
 		if err == nil {
 			return out, nil
 		}
@@ -147,12 +154,16 @@ func (e *AbortError) Unwrap() error { return e.Err }
 type completion struct {
 	sends int    // sends of the request, the SDK's resends included (0: not counted)
 	etag  string // the multipart ETag of its parts ("" when unknown)
+	// creates counts the sends of the upload's CreateMultipartUpload.
+	creates int
 }
 
 // uploadOnce runs one multipart upload from the start; id is the upload's
 // ID once it exists.
 func uploadOnce(ctx context.Context, c MultipartClient, up MultipartUpload, partSize int64) (_ *s3.CompleteMultipartUploadOutput, id string, done completion, _ error) {
-	created, err := c.CreateMultipartUpload(ctx, up.Create)
+	var creates atomic.Int32
+	created, err := c.CreateMultipartUpload(ctx, up.Create, countSends(&creates))
+	done.creates = int(creates.Load())
 	if err != nil {
 		return nil, "", done, err
 	}
@@ -186,7 +197,7 @@ func uploadOnce(ctx context.Context, c MultipartClient, up MultipartUpload, part
 		IfNoneMatch: up.IfNoneMatch, IfMatch: up.IfMatch, ExpectedBucketOwner: up.Create.ExpectedBucketOwner,
 		SSECustomerAlgorithm: up.Create.SSECustomerAlgorithm, SSECustomerKey: up.Create.SSECustomerKey,
 		SSECustomerKeyMD5: up.Create.SSECustomerKeyMD5, RequestPayer: up.Create.RequestPayer}, countSends(&sends))
-	return out, id, completion{sends: int(sends.Load()), etag: multipartETag(mu)}, err
+	return out, id, completion{sends: int(sends.Load()), etag: multipartETag(mu), creates: done.creates}, err
 }
 
 // countSends counts every send of a call into n: a Finalize middleware runs
