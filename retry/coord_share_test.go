@@ -115,9 +115,14 @@ func TestCoordWaitLogged(t *testing.T) {
 		errs, _ := calls(tag(c, ctx, "alpha"), tag(c, ctx, "alpha"))
 		require.NoError(t, errors.Join(errs...))
 		lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-		require.Len(t, lines, 1, "one record: the wait")
-		var rec map[string]any
+		require.Len(t, lines, 2, "two records: the wait, and the success that ends the call")
+		var rec, end map[string]any
 		require.NoError(t, json.Unmarshal([]byte(lines[0]), &rec))
+		require.NoError(t, json.Unmarshal([]byte(lines[1]), &end))
+		assert.Equal(t, "s3 conflict: resolved", end["msg"])
+		assert.Equal(t, "DEBUG", end["level"], "no conflict met: Debug, as the wait")
+		assert.Equal(t, rec["call_id"], end["call_id"])
+		assert.Equal(t, float64(200*time.Millisecond), end["waited"])
 		assert.Equal(t, "DEBUG", rec["level"])
 		assert.Equal(t, "s3 conflict: waited", rec["msg"])
 		assert.Equal(t, "alpha", rec["bucket"])

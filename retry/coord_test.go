@@ -105,8 +105,10 @@ func TestCoordQueuesPerBucket(t *testing.T) {
 		assert.Zero(t, modeled(inj), "no self-inflicted OperationAborted")
 
 		events := rec.all()
-		require.Len(t, events, 1, "only the write that waited says so")
+		require.Len(t, events, 2, "only the write that waited says so, and how it ended")
 		e := events[0]
+		assert.Equal(t, retry.Resolved, events[1].Action)
+		assert.Equal(t, e.CallID, events[1].CallID)
 		assert.Equal(t, retry.Waited, e.Action)
 		assert.Equal(t, "alpha", e.Bucket)
 		assert.Equal(t, "PutBucketTagging", e.Operation)
@@ -189,8 +191,9 @@ func TestCoordPerCallOverride(t *testing.T) {
 		assert.NoError(t, errs[0])
 		assert.NoError(t, errs[1])
 		assert.Zero(t, modeled(inj), "the per-call write waited in line")
-		require.Len(t, own.all(), 1, "its own options report its wait")
+		require.Len(t, own.all(), 2, "its own options report its wait and its end")
 		assert.Equal(t, retry.Waited, own.all()[0].Action)
+		assert.Equal(t, retry.Resolved, own.all()[1].Action)
 
 		errs, _ = calls(tag(c, ctx, "alpha"), tag(c, ctx, "alpha", retry.OnConflict(func(o *retry.Options) { o.NoCoordination = true })))
 		assert.NoError(t, errs[0])

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/smithy-go/middleware"
 
+	"github.com/s3conflict/s3conflict/internal/s3err"
 	"github.com/s3conflict/s3conflict/internal/stackid"
 )
 
@@ -16,6 +17,10 @@ type held struct {
 	c      *coordinator
 	ln     *lane
 	waited time.Duration // how long the call waited for the lane
+	// id is the call id of a call that waited (its Waited record has it),
+	// "" for one that found the lane free: a call that waited ends with a
+	// final record even when it meets no conflict (done, loop.run).
+	id string
 }
 
 // callID returns the call's id: the lane holder's when it holds one.
@@ -50,7 +55,24 @@ func (m *middlewareImpl) take(ctx context.Context, c *coordinator, bucket string
 	waited := m.l.opts.Now().Sub(start)
 	e.Action, e.Delay, e.Waited, e.Elapsed = Waited, waited, waited, waited
 	m.l.emitter.emit(ctx, e, &m.meter)
-	return held{c: c, ln: ln, waited: waited}, nil
+	return held{c: c, ln: ln, waited: waited, id: tn.id}, nil
+}
+
+// done emits the final record of a call that waited in line and then sent
+// its request once, without the loop: Resolved when it succeeded, else
+// (inside Do, which decides what follows) a Stop with its error.
+func (m *middlewareImpl) done(ctx context.Context, h held, params any, start time.Time, err error) {
+	bucket, key, _ := fieldsOf(params)
+	op := middleware.GetOperationName(ctx)
+	e := Event{Action: Resolved, CallID: h.id, Operation: op, Bucket: bucket, Key: key, Attempt: 1,
+		Waited: h.waited, Elapsed: m.l.opts.Now().Sub(start)}
+	if err != nil {
+		e.Action, e.Err = Stop, err
+		e.Kind = m.l.classifier.ClassifyOperation(op, err)
+		e.Code, e.StatusCode = s3err.Code(err), s3err.Status(err)
+		e.RequestID, e.HostID = s3err.RequestIDs(err)
+	}
+	m.l.emitter.emit(ctx, e, &m.meter)
 }
 
 // coordinator returns the coordinator m's calls queue in, made at the

@@ -107,7 +107,9 @@
 // context ends, so give calls a deadline. A call
 // that waited reports it: a [Waited] event (Debug) with the time waited in
 // Delay, the call it came behind in [Event.WaitedFor] and the calls ahead in
-// [Event.Ahead]; a prober's [Retry] events say in [Event.Behind] how many
+// [Event.Ahead], and ends with one final record like a call that met a
+// conflict (a [Resolved] at Debug, Attempt 1 and Kind None, when its request
+// then succeeds); a prober's [Retry] events say in [Event.Behind] how many
 // calls wait on it.
 //
 // # Bodies
@@ -131,7 +133,8 @@
 // Warn) with call id, operation, bucket, key, code, kind, attempt, delay,
 // time waited so far, request id and host id; without a logger nothing is
 // logged. [Options.OnEvent] receives the same facts as an [Event]. Every
-// call that meets a conflict ends with exactly one final record: [Resolved]
+// call that meets a conflict or waits in line ends with exactly one final
+// record: [Resolved]
 // ("resolved after N attempts, waited X"), [Accept] or [Stop] (a give-up,
 // the context's end included); all records of one call carry the same
 // [Event.CallID], made at its first conflict, so that the interleaved

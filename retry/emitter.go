@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/metrics"
 	"github.com/aws/smithy-go/tracing"
+
+	"github.com/s3conflict/s3conflict/conflict"
 )
 
 // emitter reports the loop's decisions to every place the Options name:
@@ -41,19 +43,21 @@ func (em *emitter) emit(ctx context.Context, e Event, m *meter) {
 }
 
 // level is the record's level: a retry and a wait behind other calls at
-// Debug, a give-up at Warn, the rest (resolved, accept, rename) at Info.
-func level(a Action) slog.Level {
-	switch a {
-	case Retry, Waited:
+// Debug (and the success of a call that only waited, meeting no
+// conflict), a give-up at Warn, the rest (resolved, accept, rename) at
+// Info.
+func level(e Event) slog.Level {
+	switch {
+	case e.Action == Retry, e.Action == Waited, e.Action == Resolved && e.Kind == conflict.None:
 		return slog.LevelDebug
-	case Stop:
+	case e.Action == Stop:
 		return slog.LevelWarn
 	}
 	return slog.LevelInfo
 }
 
 func (em *emitter) log(ctx context.Context, e Event) {
-	lvl := level(e.Action)
+	lvl := level(e)
 	if em.logger == nil || !em.logger.Enabled(ctx, lvl) {
 		return
 	}

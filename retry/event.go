@@ -10,7 +10,8 @@ import (
 // answer, a give-up, or the success that ended a call the loop had resent.
 // It is what Options.OnEvent receives and what the log record says.
 //
-// Every call that meets a conflict ends with exactly one final event:
+// Every call that has an event — it met a conflict, or waited in line
+// behind another call of its client — ends with exactly one final event:
 // Resolved, Accept or Stop. All events of one call share its CallID.
 type Event struct {
 	Action Action // Retry, Rename, Accept, Stop, Resolved or Waited
@@ -27,7 +28,8 @@ type Event struct {
 	StatusCode int
 	// Kind is the conflict's kind; for Resolved, the last conflict's; None
 	// for a Stop whose answer was not a conflict (a later request of the
-	// call failed otherwise: a 404, the SDK's own retries spent).
+	// call failed otherwise: a 404, the SDK's own retries spent), and for
+	// the Resolved or Stop of a call that only waited in line.
 	Kind    conflict.Kind
 	Attempt int           // the request that was answered, from 1; for Resolved, the one that succeeded
 	Delay   time.Duration // for Retry: the whole wait before the next request

@@ -53,7 +53,8 @@ func (l *loop) emit(ctx context.Context, t *target, e Event) {
 // failed with err, and sends attempt again until it succeeds, fails with
 // something that is not a conflict, or a decision ends the call. accepted is
 // true when a conflict answer was accepted as success. Every call that gets
-// here ends with one final event: Resolved, Accept or Stop.
+// here with a conflict, or having waited in line (t.held.id), ends with one
+// final event: Resolved, Accept or Stop.
 func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, attempt func(context.Context) error) (accepted bool, _ error) {
 	o := &l.opts
 	var bo backoff.BackOff
@@ -87,8 +88,8 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 		}
 		kind := l.classifier.ClassifyOperation(op, err)
 		refused := t.refused != nil && t.refused(kind, err)
-		if kind == conflict.None && n == 1 && !refused {
-			return false, err // not a conflict: not ours to judge
+		if kind == conflict.None && n == 1 && !refused && t.held.id == "" {
+			return false, err // not a conflict: not ours to judge (a call that waited in line ends with a Stop)
 		}
 		if t.id == "" {
 			t.id = t.held.callID()

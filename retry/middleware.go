@@ -98,6 +98,9 @@ func (m *middlewareImpl) HandleInitialize(ctx context.Context, in middleware.Ini
 	}
 	out, md, err = next.HandleInitialize(ctx, in)
 	if err == nil {
+		if h.id != "" {
+			m.done(ctx, h, in.Parameters, start, nil)
+		}
 		return out, md, nil
 	}
 	return m.slow(ctx, in, next, start, h, seeker, offset, rewindable, w, out, md, err)
@@ -118,7 +121,11 @@ func (m *middlewareImpl) slow(ctx context.Context, in middleware.InitializeInput
 		w.sends = sdkAttempts(md)
 	}
 	if dc := inDo(ctx); dc != nil {
-		return m.aside(ctx, dc, op, in, w, out, md, err)
+		out, md, err = m.aside(ctx, dc, op, in, w, out, md, err)
+		if h.id != "" {
+			m.done(ctx, h, in.Parameters, start, err)
+		}
+		return out, md, err
 	}
 	t := &target{op: op, rewindable: rewindable, canAccept: emptyOutput(op) != nil, meter: &m.meter, held: h, waited: h.waited}
 	if seeker != nil {

@@ -44,8 +44,10 @@ const (
 	Rename
 	// Resolved is never chosen, only reported: the final Event of a call
 	// that the loop resent and that then succeeded ("resolved after Attempt
-	// requests, having waited Waited"), logged at Info. As a Policy's
-	// Action it stops, like Stop.
+	// requests, having waited Waited"), logged at Info; also of a call that
+	// waited behind other calls (Waited) and then succeeded at its first
+	// request, with Kind None, logged at Debug. As a Policy's Action it
+	// stops, like Stop.
 	Resolved
 	// Waited is never chosen, only reported: the call waited Delay behind
 	// other calls of its client on the same bucket (Event.WaitedFor,
@@ -123,11 +125,13 @@ type Options struct {
 
 	// Logger receives one record per decision: a retry at Debug; accept,
 	// rename and a success after retries (Resolved) at Info; a give-up
-	// (Stop) at Warn. nil: no records at all.
+	// (Stop) at Warn; a wait in line and the success that follows it at
+	// Debug. nil: no records at all.
 	Logger *slog.Logger
 
 	// OnEvent, when set, is called once per decision, and once more with
-	// Resolved when a resent call succeeds, with the same facts as the log
+	// Resolved when a resent call (or one that waited in line) succeeds,
+	// with the same facts as the log
 	// record, from the goroutine of the call. It must be safe for concurrent
 	// use: calls of one client run on many goroutines. The call may hold
 	// its bucket's place in the queue (see NoCoordination): a hook that
