@@ -21,9 +21,7 @@
 //     lets the delete go, and so does S3. That is also how the story cleans
 //     up, after lifting the legal hold.
 //
-// The in-process S3 server stores an Object Lock configuration but does
-// not enforce it (it answers 501 to retention and legal-hold requests), so
-// this story runs against versitygw, a real S3 server, started on 127.0.0.1
+// This story runs against versitygw, a real S3 server, started on 127.0.0.1
 // (built once into the user cache directory the first time, about a minute
 // and a half) — or against the endpoint AWS_ENDPOINT_URL_S3 names, with
 // credentials from the environment. On versitygw the story runs as its
