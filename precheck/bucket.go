@@ -112,6 +112,9 @@ func (m *checker) ownedByListing(ctx context.Context, bucket string, requests *i
 		}
 		for _, b := range out.Buckets {
 			if aws.ToString(b.Name) == bucket {
+				if !m.ownerAgrees(ctx, bucket, out.Owner, requests) {
+					return unproven
+				}
 				m.facts.setOwned(bucket)
 				return ours
 			}
@@ -124,6 +127,31 @@ func (m *checker) ownedByListing(ctx context.Context, bucket string, requests *i
 		}
 		in.ContinuationToken = out.ContinuationToken
 	}
+}
+
+// ownerAgrees checks a listing's word against the bucket's owner: some
+// servers list every account's buckets to an administrator (versitygw's
+// root), so when the listing names its requester (Owner), GetBucketAcl's
+// owner must be the same. It is false only when both are known and
+// differ; an ACL that cannot be read leaves the listing's word (AWS lists
+// only the caller's own buckets), as does a client without GetBucketAcl.
+func (m *checker) ownerAgrees(ctx context.Context, bucket string, lister *types.Owner, requests *int) bool {
+	if lister == nil || aws.ToString(lister.ID) == "" {
+		return true
+	}
+	type aclReader interface {
+		GetBucketAcl(context.Context, *s3.GetBucketAclInput, ...func(*s3.Options)) (*s3.GetBucketAclOutput, error)
+	}
+	c, ok := m.client().(aclReader)
+	if !ok {
+		return true
+	}
+	*requests++
+	acl, err := c.GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: &bucket})
+	if err != nil || acl.Owner == nil || aws.ToString(acl.Owner.ID) == "" {
+		return true
+	}
+	return aws.ToString(acl.Owner.ID) == aws.ToString(lister.ID)
 }
 
 // wantedRegion is the region a CreateBucket asks for: its location

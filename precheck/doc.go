@@ -10,7 +10,9 @@
 //	BucketName          off      CreateBucket                   0 (naming.ValidateBucket)
 //	CreateBucket        on       CreateBucket                   1 HeadBucket; in us-east-1 without an
 //	                                                            account ID and on a 200, +1 ListBuckets
-//	                                                            (0 while the proof is cached)
+//	                                                            and, when it lists the bucket and names
+//	                                                            its requester, +1 GetBucketAcl (0 while
+//	                                                            the proof is cached)
 //	DeleteBucket        on       DeleteBucket                   1 ListObjectVersions / 1
 //	EmptyFirst          off      DeleteBucket                   1 listing per 1000 versions (objects where
 //	                                                            versions answer 501) + 1 DeleteObjects per
@@ -43,7 +45,18 @@
 //     CreateBucket not sent (re-creating your own bucket there answers 200
 //     and resets its ACLs; accepting could hand you a stranger's bucket).
 //     retry.OnConflict never takes it for success. Prove ownership by
-//     setting Options.AccountID or granting s3:ListAllMyBuckets. Outside
+//     setting Options.AccountID or granting s3:ListAllMyBuckets.
+//     Caveat: the listing proof assumes that ListBuckets lists only the
+//     caller's own buckets, as AWS does. Some servers list every account's
+//     buckets to an administrator (versitygw's root account does), which
+//     would make a stranger's bucket look like yours. So when the listing
+//     names its requester (ListBuckets' Owner), the bucket's owner from
+//     GetBucketAcl must be that requester: another owner leaves ownership
+//     unproven (ErrOwnershipUnproven, CreateBucket not sent). An ACL the
+//     server will not show, or a listing without an Owner, leaves the
+//     listing's word: against such servers as an administrator, set
+//     Options.AccountID (HeadBucket then carries ExpectedBucketOwner), or
+//     pass ExpectedBucketOwner on the calls yourself. Outside
 //     us-east-1 without an account ID the call goes on: S3 itself answers
 //     BucketAlreadyOwnedByYou or BucketAlreadyExists.
 //   - DeleteBucket: a bucket holding versions or delete markers gives a

@@ -93,7 +93,7 @@ func TestCreateBucketOwnershipUnproven(t *testing.T) {
 func TestCreateBucketOwnedProvenByListing(t *testing.T) {
 	name := s3test.NewBucket(t, plain(t), false)
 	c, inj := counted(t, retry.OnConflict(), precheck.Enable())
-	for i, want := range [][]string{{"HeadBucket", "ListBuckets"}, {"HeadBucket"}} {
+	for i, want := range [][]string{{"HeadBucket", "ListBuckets", "GetBucketAcl"}, {"HeadBucket"}} {
 		inj.Reset()
 		out, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &name})
 		require.NoError(t, err)
@@ -121,5 +121,28 @@ func TestCreateBucketOwnershipListingLost(t *testing.T) {
 	require.NoError(t, err)
 	res, _ := retry.ResultOf(out.ResultMetadata)
 	assert.Equal(t, conflict.AlreadyOwned, res.Accepted)
-	assert.Equal(t, []string{"HeadBucket", "ListBuckets", "ListBuckets"}, ops(inj))
+	assert.Equal(t, []string{"HeadBucket", "ListBuckets", "ListBuckets", "GetBucketAcl"}, ops(inj))
+}
+
+// versitygw's root account lists every account's buckets, so its listing
+// names a stranger's bucket: the listing carries its requester as Owner,
+// and GetBucketAcl gives the bucket's owner, another: not accepted as ours
+// (unproven, CreateBucket not sent). Our own bucket is still proven.
+func TestCreateBucketAdminListingIsNoProof(t *testing.T) {
+	versitygw.Need(t, vgw)
+	theirs := s3test.NewBucket(t, vgw.Client(versitygw.Other), false)
+	mine := s3test.NewBucket(t, plain(t), false)
+	c, inj := counted(t, retry.OnConflict(), precheck.Enable())
+
+	_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &theirs})
+	require.ErrorIs(t, err, precheck.ErrOwnershipUnproven, "a stranger's bucket is never accepted as ours")
+	assert.NotErrorIs(t, err, conflict.AlreadyOwned)
+	assert.Equal(t, []string{"HeadBucket", "ListBuckets", "GetBucketAcl"}, ops(inj), "CreateBucket not sent")
+
+	inj.Reset()
+	out, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &mine})
+	require.NoError(t, err)
+	res, _ := retry.ResultOf(out.ResultMetadata)
+	assert.Equal(t, conflict.AlreadyOwned, res.Accepted)
+	assert.Equal(t, []string{"HeadBucket", "ListBuckets", "GetBucketAcl"}, ops(inj))
 }
