@@ -12,8 +12,9 @@
 //     with its own client. The bucket exists and "worker" may access it
 //     (HeadBucket 200) — but access is not ownership: another account can
 //     grant it. precheck proves the bucket ours by finding it in our own
-//     ListBuckets (or, with precheck Options.AccountID, by HeadBucket with
-//     ExpectedBucketOwner, one request less), then answers for S3:
+//     ListBuckets and the owner GetBucketAcl names (or, with precheck
+//     Options.AccountID, by HeadBucket with ExpectedBucketOwner, two
+//     requests less), then answers for S3:
 //     BucketAlreadyOwnedByYou, which retry.OnConflict takes as success.
 //     CreateBucket is not sent again. That matters in us-east-1, where
 //     re-creating a bucket you own answers 200 and resets its ACLs.

@@ -21,7 +21,7 @@ func TestIdempotentCreate(t *testing.T) {
 		out, err := story(context.Background(), e, &w)
 		require.NoError(t, err, w.String())
 		assert.Equal(t, []string{"HeadBucket", "CreateBucket"}, ops(out.Requests[0]))
-		assert.Equal(t, []string{"HeadBucket", "ListBuckets"}, ops(out.Requests[1]), "proven by our own listing, not re-created")
+		assert.Equal(t, []string{"HeadBucket", "ListBuckets", "GetBucketAcl"}, ops(out.Requests[1]), "proven by our own listing and the bucket's owner, not re-created")
 		assert.Equal(t, conflict.AlreadyOwned, out.Worker.Accepted)
 		assert.Equal(t, 2, out.Objects)
 		assert.Empty(t, exampleenv.Leftovers(t, e, "shared-"))
