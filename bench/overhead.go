@@ -54,25 +54,32 @@ func noConflict(e *env) (string, error) {
 	return b.String(), nil
 }
 
-// medianNs returns the median ns/op of each benchmark in go test output
-// (the mean of the middle two for an even count, as benchstat), the
-// GOMAXPROCS suffix dropped.
-func medianNs(raw []byte) map[string]float64 {
+// medianNs returns the median ns/op of each benchmark in go test output.
+func medianNs(raw []byte) map[string]float64 { return medians(raw, "ns/op") }
+
+// medians returns the median of the metric in unit (ns/op, or one of
+// b.ReportMetric) of each benchmark in go test output (the mean of the
+// middle two for an even count, as benchstat), the GOMAXPROCS suffix
+// dropped.
+func medians(raw []byte, unit string) map[string]float64 {
 	all := map[string][]float64{}
 	for _, line := range strings.Split(string(raw), "\n") {
 		f := strings.Fields(line)
-		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") || f[3] != "ns/op" {
-			continue
-		}
-		v, err := strconv.ParseFloat(f[2], 64)
-		if err != nil {
+		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
 			continue
 		}
 		name := f[0]
-		if i := strings.LastIndexByte(name, '-'); i > 0 {
+		if i := strings.LastIndexByte(name, '-'); i > strings.LastIndexByte(name, '=') {
 			name = name[:i]
 		}
-		all[name] = append(all[name], v)
+		for i := 2; i+1 < len(f); i += 2 { // value unit pairs after the iterations
+			if f[i+1] != unit {
+				continue
+			}
+			if v, err := strconv.ParseFloat(f[i], 64); err == nil {
+				all[name] = append(all[name], v)
+			}
+		}
 	}
 	out := map[string]float64{}
 	for k, v := range all {
