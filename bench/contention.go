@@ -53,7 +53,9 @@ Strategies (internal/baseline for the loops):
 - **jittered** — the same loop with full-jitter exponential backoff after a lost race
   (random in [0, min(100 ms, 2 ms × 2ⁿ⁻¹)]).
 - **separate** — `+"`retry.Updater`"+`, one client and one Updater per writer, as if every writer
-  were its own process: nothing to combine.
+  were its own process: nothing to combine. An Updater keeps the content of its own last write
+  (64 keys, up to 64 KiB each, by default), so its next update of the key writes without reading
+  first: 1 request per update while no one else writes.
 - **shared** — `+"`retry.Updater`"+`, one client and one Updater for all writers: updates that queue
   behind a write in flight are combined into the next write.
 
