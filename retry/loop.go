@@ -134,6 +134,9 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 				return false, stop(ErrAmbiguousWrite)
 			}
 			kind = was
+			if kind == conflict.None && n == 1 {
+				return false, err // a lost race, no conflict: not ours to judge
+			}
 		}
 		if kind == conflict.None { // after a resend: the call ends with a record, the error as it is
 			l.emit(ctx, t, ev(Stop))

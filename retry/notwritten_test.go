@@ -121,3 +121,24 @@ func TestIfMatchRefusedAfterLostResponse(t *testing.T) {
 		})
 	}
 }
+
+// Sent once, a 404 to If-Match is a plain answer: S3's NoSuchKey as it is,
+// no proof read, no record.
+func TestIfMatchNoSuchKeySentOnce(t *testing.T) {
+	t.Parallel()
+	srv := conflicttest.NewServer(t)
+	var events []retry.Event
+	c := srv.Client(retry.OnConflict(fast, func(o *retry.Options) { o.OnEvent = func(e retry.Event) { events = append(events, e) } }))
+	bucket := aws.String("bkt")
+	_, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: bucket})
+	require.NoError(t, err)
+	srv.Faults.Reset()
+	_, err = c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: bucket, Key: aws.String("absent"),
+		Body: strings.NewReader("x"), IfMatch: aws.String(`"abc"`)})
+	var ae smithy.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "NoSuchKey", ae.ErrorCode())
+	assert.NotErrorIs(t, err, retry.ErrAmbiguousWrite)
+	assert.Equal(t, 1, len(srv.Faults.Records()), "the write alone")
+	assert.Empty(t, events)
+}
