@@ -9,6 +9,7 @@ import (
 	"github.com/cenkalti/backoff/v4"
 
 	"github.com/s3conflict/s3conflict/conflict"
+	"github.com/s3conflict/s3conflict/internal/ctxwait"
 	"github.com/s3conflict/s3conflict/internal/s3err"
 )
 
@@ -33,7 +34,7 @@ func newLoop(optFns []func(*Options), defaultBudget bool) *loop {
 		o.Now = time.Now
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleep
+		o.Sleep = ctxwait.Sleep
 	}
 	l := &loop{opts: o, classifier: conflict.NewClassifier(o.Rules...), budget: o.Budget,
 		emitter: emitter{logger: o.Logger, onEvent: o.OnEvent}}
@@ -218,21 +219,6 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 func outlasts(ctx context.Context, d time.Duration) bool {
 	dl, ok := ctx.Deadline()
 	return ok && time.Until(dl) < d
-}
-
-// sleep waits for d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // unsent reports whether err says its request was never sent: a

@@ -11,7 +11,6 @@ package baseline
 
 import (
 	"context"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
@@ -37,19 +36,4 @@ func (s Strategy) Run(ctx context.Context, call func(context.Context) error) err
 		return call(ctx)
 	}
 	return s.Do(ctx, call)
-}
-
-// sleep waits for d or until ctx ends: the default Sleep of the loops.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"time"
+
+	"github.com/s3conflict/s3conflict/internal/ctxwait"
 )
 
 // Naive is the loop people write first: up to Tries calls, a fixed Delay
@@ -29,7 +31,7 @@ func (n Naive) Do(ctx context.Context, call func(context.Context) error) error {
 		delay = 2 * time.Second
 	}
 	if wait == nil {
-		wait = sleep
+		wait = ctxwait.Sleep
 	}
 	var err error
 	for i := range tries {

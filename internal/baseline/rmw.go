@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/s3conflict/s3conflict/internal/ctxwait"
 	"github.com/s3conflict/s3conflict/internal/s3err"
 )
 
@@ -67,7 +68,7 @@ func (r RMW) Update(ctx context.Context, c ObjectClient, bucket, key string, fn 
 		tries = 1000
 	}
 	if wait == nil {
-		wait = sleep
+		wait = ctxwait.Sleep
 	}
 	for n := 1; ; n++ {
 		in := &s3.PutObjectInput{Bucket: &bucket, Key: &key}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/aws/smithy-go"
+
+	"github.com/s3conflict/s3conflict/internal/ctxwait"
 )
 
 // Terraform is the schedule terraform-provider-aws uses around S3 calls
@@ -53,7 +55,7 @@ func (t Terraform) Do(ctx context.Context, call func(context.Context) error) err
 		timeout = 2 * time.Minute
 	}
 	if wait == nil {
-		wait = sleep
+		wait = ctxwait.Sleep
 	}
 	if now == nil {
 		now = time.Now
