@@ -35,6 +35,10 @@ type Error struct {
 	// when nothing was sent (a precheck refused the call before sending).
 	Attempts int
 	Elapsed  time.Duration
+	// CallID is the id that retry's records and events of this call carry
+	// (the log's call_id), so that an error returned to the caller can be
+	// matched to its log lines; "" when no loop handled the call.
+	CallID string
 	// Reason says why the loop stopped when it was not the kind's own
 	// decision (a body that cannot be rewound, the attempt cap, the budget);
 	// nil otherwise. It is also reachable through errors.Is.

@@ -111,7 +111,7 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 		}
 		stop := func(reason error) error {
 			ce := conflict.NewError(kind, op, t.bucket, t.key, err)
-			ce.Attempts, ce.Elapsed = sent, elapsed
+			ce.Attempts, ce.Elapsed, ce.CallID = sent, elapsed, t.id
 			if reason != nil {
 				ce.Reason = reason
 			}

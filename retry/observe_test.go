@@ -140,3 +140,22 @@ func TestRewindFailureLeavesAStopRecord(t *testing.T) {
 	assert.Equal(t, retry.Stop, events[1].Action)
 	assert.ErrorIs(t, events[1].Err, errCannotRewind)
 }
+
+// A give-up's error carries the call id of its records, so the error a
+// caller logs can be matched to the loop's own lines.
+func TestGiveUpErrorCarriesCallID(t *testing.T) {
+	t.Parallel()
+	stub := s3stub.New(aborted(), aborted(), aborted())
+	rec := &recorder{}
+	c := stub.Client(retry.OnConflict(fast, rec.options, func(o *retry.Options) { o.MaxAttempts = 2 }))
+	_, err := c.PutBucketTagging(context.Background(), tagging("busy"))
+	var ce *conflict.Error
+	require.ErrorAs(t, err, &ce)
+	require.ErrorIs(t, err, retry.ErrMaxAttempts)
+	events := rec.all()
+	require.NotEmpty(t, events)
+	last := events[len(events)-1]
+	assert.Equal(t, retry.Stop, last.Action)
+	assert.NotEmpty(t, ce.CallID)
+	assert.Equal(t, last.CallID, ce.CallID)
+}
