@@ -80,9 +80,7 @@ func conditional(params any, noToken bool) (*write, any) {
 		if in.IfMatch == nil && in.IfNoneMatch == nil {
 			return nil, params
 		}
-		w := &write{head: s3.HeadObjectInput{Bucket: in.Bucket, Key: in.Key, ExpectedBucketOwner: in.ExpectedBucketOwner,
-			SSECustomerAlgorithm: in.SSECustomerAlgorithm, SSECustomerKey: in.SSECustomerKey,
-			SSECustomerKeyMD5: in.SSECustomerKeyMD5}, output: putOutput, ifMatch: in.IfMatch != nil}
+		w := &write{head: headFor(in.Bucket, in.Key, in.ExpectedBucketOwner, in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5), output: putOutput, ifMatch: in.IfMatch != nil}
 		if md, ok := w.token(in.Metadata, noToken); ok {
 			cp := *in
 			cp.Metadata = md
@@ -93,9 +91,7 @@ func conditional(params any, noToken bool) (*write, any) {
 		if in.IfMatch == nil && in.IfNoneMatch == nil {
 			return nil, params
 		}
-		w := &write{head: s3.HeadObjectInput{Bucket: in.Bucket, Key: in.Key, ExpectedBucketOwner: in.ExpectedBucketOwner,
-			SSECustomerAlgorithm: in.SSECustomerAlgorithm, SSECustomerKey: in.SSECustomerKey,
-			SSECustomerKeyMD5: in.SSECustomerKeyMD5}, output: copyOutput, ifMatch: in.IfMatch != nil}
+		w := &write{head: headFor(in.Bucket, in.Key, in.ExpectedBucketOwner, in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5), output: copyOutput, ifMatch: in.IfMatch != nil}
 		if in.MetadataDirective == types.MetadataDirectiveReplace {
 			if md, ok := w.token(in.Metadata, noToken); ok {
 				cp := *in
@@ -108,12 +104,17 @@ func conditional(params any, noToken bool) (*write, any) {
 		if in.IfMatch == nil && in.IfNoneMatch == nil {
 			return nil, params
 		}
-		return &write{head: s3.HeadObjectInput{Bucket: in.Bucket, Key: in.Key, ExpectedBucketOwner: in.ExpectedBucketOwner,
-			SSECustomerAlgorithm: in.SSECustomerAlgorithm, SSECustomerKey: in.SSECustomerKey,
-			SSECustomerKeyMD5: in.SSECustomerKeyMD5}, etag: multipartETag(in.MultipartUpload), output: completeOutput,
+		return &write{head: headFor(in.Bucket, in.Key, in.ExpectedBucketOwner, in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5), etag: multipartETag(in.MultipartUpload), output: completeOutput,
 			ifMatch: in.IfMatch != nil}, params
 	}
 	return nil, params
+}
+
+// headFor is the HeadObject that reads back a write to bucket and key,
+// with the write's owner check and SSE-C key.
+func headFor(bucket, key, owner, sseAlgorithm, sseKey, sseKeyMD5 *string) s3.HeadObjectInput {
+	return s3.HeadObjectInput{Bucket: bucket, Key: key, ExpectedBucketOwner: owner,
+		SSECustomerAlgorithm: sseAlgorithm, SSECustomerKey: sseKey, SSECustomerKeyMD5: sseKeyMD5}
 }
 
 // token returns a copy of md with a fresh token, and records the token;

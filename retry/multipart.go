@@ -226,8 +226,8 @@ func settleEarlier(ctx context.Context, c MultipartClient, in *s3.CreateMultipar
 		HeadObject(context.Context, *s3.HeadObjectInput, ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
 	}
 	if h, ok := c.(headClient); ok {
-		ho, herr := h.HeadObject(ctx, &s3.HeadObjectInput{Bucket: in.Bucket, Key: in.Key, ExpectedBucketOwner: in.ExpectedBucketOwner,
-			SSECustomerAlgorithm: in.SSECustomerAlgorithm, SSECustomerKey: in.SSECustomerKey, SSECustomerKeyMD5: in.SSECustomerKeyMD5})
+		head := headFor(in.Bucket, in.Key, in.ExpectedBucketOwner, in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5)
+		ho, herr := h.HeadObject(ctx, &head)
 		if herr == nil {
 			if got := strings.Trim(aws.ToString(ho.ETag), `"`); got != "" && slices.Contains(etags, got) {
 				return completeOutput(ho).(*s3.CompleteMultipartUploadOutput), nil
