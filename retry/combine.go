@@ -3,6 +3,7 @@ package retry
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/cenkalti/backoff/v4"
 )
@@ -24,6 +25,10 @@ type queue struct {
 	losses int             // lost races in a row
 	watch  bool            // losing: read until the object stays unchanged over a wait
 	seen   *snapshot       // what the previous read found, while watching
+	seenAt time.Time       // when seen was read
+	// confirm: the wait in progress is a short one after a read that
+	// found the key busy, to tell whether its writer has stopped.
+	confirm bool
 	// createRefused: the last write, a create, was refused; phantoms
 	// counts such refusals in a row whose next read found no object.
 	createRefused bool

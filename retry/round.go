@@ -22,7 +22,9 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 		return u.settle(ctx, k, q, unsure.w, unsure.waiters, nil)
 	}
 	if snap == nil {
+		began := u.opts.Now()
 		s, err := u.read(ctx, k)
+		at := u.opts.Now()
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -40,8 +42,8 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 			u.mu.Unlock()
 			return nil
 		}
-		if u.watching(k, q, s) {
-			err := u.backOff(ctx, k, q)
+		if wait, busy := u.watching(k, q, s, at, at.Sub(began)); busy {
+			err := u.backOff(ctx, k, q, wait)
 			u.mu.Unlock()
 			return err
 		}
@@ -114,7 +116,7 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 			versionID: aws.ToString(out.VersionId), token: pw.token, contentType: snap.contentType,
 			user: snap.user, lineage: lineageAfter(in.Metadata)})
 		q.calm(uncontended(batch))
-		q.losses, q.watch, q.phantoms = 0, false, 0
+		q.losses, q.watch, q.confirm, q.phantoms = 0, false, false, 0
 		u.mu.Unlock()
 		return nil
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/s3conflict/s3conflict/conflict"
 	"github.com/s3conflict/s3conflict/internal/s3err"
@@ -39,7 +40,7 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 		}
 		u.finish(batch, c)
 		u.rememberLocked(q, cur)
-		q.bo, q.losses, q.watch, q.phantoms = nil, 0, false, 0
+		q.bo, q.losses, q.watch, q.confirm, q.phantoms = nil, 0, false, false, 0
 		return nil
 	case unproven:
 		for _, w := range batch {
@@ -57,12 +58,12 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 	u.requeue(q, batch, lostError(k, cause))
 	q.createRefused = pw.clean && pw.base == rootMark
 	if q.losses++; q.losses >= 2 {
-		q.watch, q.seen = true, nil
+		q.watch, q.seen, q.confirm = true, nil, false
 		if !pw.clean { // cur was read
-			q.seen = cur
+			q.seen, q.seenAt = cur, u.opts.Now()
 		}
 	}
-	return u.backOff(ctx, k, q)
+	return u.backOff(ctx, k, q, 0)
 }
 
 // watching reports, for a key whose writes keep losing, whether s shows
@@ -70,19 +71,61 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 // counted by the lineage): then the queued updates wait again instead of
 // writing, since a write would lose too. It costs one read per wait, where
 // a write would cost a read and a write, and it lets the writer that keeps
-// committing go on undisturbed. Once a read finds at most one write over a
-// whole wait, the queue writes. Called with u.mu held.
-func (u *Updater) watching(k objectKey, q *queue, s *snapshot) bool {
+// committing go on undisturbed. Once a read finds at most one write since
+// the previous one, the queue writes.
+//
+// The waits alternate: after a full contention wait that ends on a busy
+// key, a short one (confirmWait: a few of the busy writer's intervals)
+// tells whether that writer has stopped, so that the key passes on within
+// milliseconds of its last write rather than a whole contention wait
+// later. Only the full waits count as rounds (MaxRounds). at is when s was
+// read, rtt how long the read took. It returns the wait to make: 0 for a
+// full contention wait. Called with u.mu held.
+func (u *Updater) watching(k objectKey, q *queue, s *snapshot, at time.Time, rtt time.Duration) (time.Duration, bool) {
 	if !q.watch {
-		return false
+		return 0, false
 	}
-	if n := writesSince(q.seen, s); n >= 0 && n <= 1 {
-		q.watch = false
-		return false
+	n := writesSince(q.seen, s)
+	if n >= 0 && n <= 1 {
+		q.watch, q.confirm = false, false
+		return 0, false
 	}
-	q.seen = s
-	u.requeue(q, nil, lostError(k, nil))
-	return true
+	var wait time.Duration
+	if !q.confirm {
+		wait = confirmWait(n, at.Sub(q.seenAt), rtt)
+	}
+	q.confirm = wait > 0
+	q.seen, q.seenAt = s, at
+	if !q.confirm {
+		u.requeue(q, nil, lostError(k, nil))
+	}
+	return wait, true
+}
+
+// The short wait of a watching queue: confirmIntervals times the busy
+// writer's interval between writes, within [minConfirm, maxConfirm].
+const (
+	confirmIntervals = 3
+	minConfirm       = time.Millisecond
+	maxConfirm       = 50 * time.Millisecond
+)
+
+// confirmWait estimates the interval between the busy writer's writes and
+// returns the short wait that tells whether it stopped. A writer that
+// commits without pause writes once per round trip, which the read's rtt
+// measures; the lineage (n writes over since) tells when it writes faster,
+// being nearer the server. The lower of the two is taken: since may end
+// long after the writer stopped, and a writer slower than a round trip
+// that is taken for stopped only costs one write that may lose.
+func confirmWait(n int, since, rtt time.Duration) time.Duration {
+	interval := rtt
+	if n < 0 {
+		n = maxLineage // more writes than the lineage holds, or no tokens
+	}
+	if n >= 2 && since > 0 {
+		interval = min(interval, since/time.Duration(n))
+	}
+	return min(max(confirmIntervals*interval, minConfirm), maxConfirm)
 }
 
 // writesSince counts the writes between prev and cur by cur's lineage: 0
@@ -143,12 +186,15 @@ func lostError(k objectKey, cause error) *conflict.Error {
 
 // backOff waits the key's contention backoff, and reports the wait as a
 // Retry event of kind PreconditionFailed (Attempt: the lost races in a row).
+// d > 0 is a short confirming wait instead (see watching).
 // Called with u.mu held; it releases it while waiting.
-func (u *Updater) backOff(ctx context.Context, k objectKey, q *queue) error {
+func (u *Updater) backOff(ctx context.Context, k objectKey, q *queue, d time.Duration) error {
 	if q.bo == nil {
 		q.bo = u.opts.Contention()
 	}
-	d := q.bo.NextBackOff()
+	if d <= 0 {
+		d = q.bo.NextBackOff()
+	}
 	e := Event{Action: Retry, Operation: "PutObject", Bucket: k.bucket, Key: k.key, Code: "PreconditionFailed",
 		StatusCode: http.StatusPreconditionFailed, Kind: conflict.PreconditionFailed, Attempt: q.losses, Delay: d}
 	u.mu.Unlock()
