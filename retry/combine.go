@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
+
+	"github.com/s3conflict/s3conflict/conflict"
 )
 
 // queue is the state of one key of an Updater, guarded by Updater.mu.
@@ -70,6 +72,8 @@ type waiter struct {
 	fn     UpdateFunc
 	since  uint64 // queue.gen when it joined
 	rounds int    // lost races so far
+	writes int    // writes sent with its change
+	joined time.Time
 	state  waiterState
 	// after applying fn: what happened to this waiter in the batch.
 	changed bool
@@ -86,7 +90,7 @@ type result struct {
 // enqueue adds an update to its key's queue and waits for its result,
 // leading the queue when it is its turn.
 func (u *Updater) enqueue(ctx context.Context, k objectKey, fn UpdateFunc) (Committed, error) {
-	w := &waiter{fn: fn, res: make(chan result, 1), lead: make(chan struct{}, 1)}
+	w := &waiter{fn: fn, res: make(chan result, 1), lead: make(chan struct{}, 1), joined: u.opts.Now()}
 	u.mu.Lock()
 	q := u.keys[k]
 	if q == nil {
@@ -204,9 +208,19 @@ func deliver(w *waiter, r result) {
 	w.res <- r
 }
 
+// gaveUp is the error of w after MaxRounds rounds: lost, with w's writes,
+// how long it waited, and why.
+func (u *Updater) gaveUp(lost *conflict.Error, w *waiter) error {
+	e := *lost
+	e.Attempts, e.Elapsed = w.writes, u.opts.Now().Sub(w.joined)
+	e.Reason = fmt.Errorf("%w: %d rounds (UpdateOptions.MaxRounds) in %v while other writers kept changing the object",
+		ErrMaxAttempts, w.rounds, e.Elapsed.Round(time.Millisecond))
+	return &e
+}
+
 // requeue puts ws back at the front of the queue after their write lost a
 // race, failing those that lost MaxRounds times. Called with u.mu held.
-func (u *Updater) requeue(q *queue, ws []*waiter, lost error) {
+func (u *Updater) requeue(q *queue, ws []*waiter, lost *conflict.Error) {
 	if ws == nil { // a wait without a write: count it for the queued
 		ws, q.pending = q.pending, nil
 		for _, w := range ws {
@@ -221,7 +235,7 @@ func (u *Updater) requeue(q *queue, ws []*waiter, lost error) {
 			continue
 		}
 		if w.rounds++; w.rounds >= u.opts.MaxRounds {
-			deliver(w, result{err: lost})
+			deliver(w, result{err: u.gaveUp(lost, w)})
 			continue
 		}
 		w.state = queued

@@ -104,6 +104,11 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 	}
 	token := newToken()
 	pw := pendingWrite{base: snap.headMark()}
+	u.mu.Lock()
+	for _, w := range batch {
+		w.writes++
+	}
+	u.mu.Unlock()
 	var ok bool
 	if in.Metadata, ok = stampMetadata(snap.user, token, snap); ok {
 		pw.token = token

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -218,4 +220,27 @@ func TestUpdateInsideDo(t *testing.T) {
 	}, fast, func(o *retry.Options) { o.MaxAttempts = 3 })
 	require.ErrorIs(t, err, conflict.Transient)
 	assert.Equal(t, 3, srv.Faults.Count("PutObject"), "three passes of Do, one send each")
+}
+
+// An update that other writers keep beating gives up after MaxRounds, and
+// its error says what, where, how many writes it sent, how long it waited
+// and why.
+func TestUpdateGivesUpSayingWhy(t *testing.T) {
+	t.Parallel()
+	srv, c, bucket := serve(t)
+	_, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("n"), Body: strings.NewReader("1")})
+	require.NoError(t, err)
+	srv.Faults.Add(conflicttest.Fault{Operation: "PutObject", Key: "n", Status: http.StatusPreconditionFailed, Code: "PreconditionFailed"})
+	_, err = retry.Update(context.Background(), c, bucket, "n", retry.Incr, noWait, func(o *retry.UpdateOptions) { o.MaxRounds = 3 })
+	require.ErrorIs(t, err, conflict.PreconditionFailed)
+	require.ErrorIs(t, err, retry.ErrMaxAttempts)
+	var ce *conflict.Error
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, 3, ce.Attempts, "three writes were sent")
+	assert.Equal(t, 3, srv.Faults.Count("PutObject")-1)
+	assert.Equal(t, bucket, ce.Bucket)
+	assert.Equal(t, "n", ce.Key)
+	assert.Contains(t, err.Error(), "3 rounds (UpdateOptions.MaxRounds)")
+	assert.Contains(t, err.Error(), "other writers kept changing the object")
+	assert.Equal(t, "1", get(t, c, bucket, "n"))
 }
