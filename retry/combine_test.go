@@ -87,7 +87,7 @@ func setup(t *testing.T) (*gatedClient, *Updater, objectKey, func() string) {
 		o.Sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 	})
 	read := func() string {
-		s, err := u.read(context.Background(), objectKey{bucket, "n"})
+		s, err := u.read(context.Background(), objectKey{bucket, "n"}, false)
 		require.NoError(t, err)
 		return string(s.body)
 	}

@@ -28,6 +28,10 @@ type snapshot struct {
 	user            map[string]string
 	contentType     *string
 	gen             uint64 // queue.gen when it was taken
+	// headOnly: read with HeadObject; body, user and contentType are not
+	// known.
+	headOnly bool
+	size     int64 // the content's length
 }
 
 // headMark is what a write over s is conditioned on, for pendingWrite.base.
@@ -38,8 +42,31 @@ func (s *snapshot) headMark() string {
 	return s.token
 }
 
+// header is the HeadObject of a client that has it (*s3.Client does).
+type header interface {
+	HeadObject(ctx context.Context, in *s3.HeadObjectInput, optFns ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
+}
+
 // read gets the object's current state; absent is a state, not an error.
-func (u *Updater) read(ctx context.Context, k objectKey) (*snapshot, error) {
+// With headers, and a client that has HeadObject, it reads only the
+// object's headers: enough to tell what changed, not to write.
+func (u *Updater) read(ctx context.Context, k objectKey, headers bool) (*snapshot, error) {
+	if h, ok := u.c.(header); ok && headers {
+		out, err := h.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &k.bucket, Key: &k.key})
+		if err != nil {
+			// A body-less 404: no such key, or no such bucket, which the
+			// read before a write tells.
+			var nf *types.NotFound
+			if errors.As(err, &nf) || noSuchKey(err) {
+				return &snapshot{}, nil
+			}
+			return nil, err
+		}
+		s := &snapshot{exists: true, etag: aws.ToString(out.ETag), versionID: aws.ToString(out.VersionId), headOnly: true,
+			size: aws.ToInt64(out.ContentLength)}
+		s.token, s.lineage = lineageOf(out.Metadata)
+		return s, nil
+	}
 	out, err := u.c.GetObject(ctx, &s3.GetObjectInput{Bucket: &k.bucket, Key: &k.key})
 	if err != nil {
 		if noSuchKey(err) {
@@ -68,7 +95,7 @@ func (u *Updater) read(ctx context.Context, k objectKey) (*snapshot, error) {
 		return nil, tooLarge(int64(len(body)))
 	}
 	s := &snapshot{exists: true, body: body, etag: aws.ToString(out.ETag), versionID: aws.ToString(out.VersionId),
-		contentType: out.ContentType}
+		contentType: out.ContentType, size: int64(len(body))}
 	s.token, s.lineage = lineageOf(out.Metadata)
 	for mk, v := range out.Metadata {
 		if mk == TokenMetadataKey || mk == LineageMetadataKey {

@@ -22,9 +22,32 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 		return u.settle(ctx, k, q, unsure.w, unsure.waiters, nil)
 	}
 	if snap == nil {
+		u.mu.Lock()
+		// While the key is busy, its headers (ETag, token, lineage) tell
+		// whether it still is, without the content: after a full wait,
+		// when it most likely is; and after a short one when the content
+		// is larger than what a second request costs.
+		probe := q.watch && (!q.confirm || (q.seen != nil && q.seen.size > maxCachedSize))
+		u.mu.Unlock()
 		began := u.opts.Now()
-		s, err := u.read(ctx, k)
+		s, err := u.read(ctx, k, probe)
 		at := u.opts.Now()
+		if err == nil {
+			u.mu.Lock()
+			if u.phantom(k, q, s) {
+				u.mu.Unlock()
+				return nil
+			}
+			if wait, busy := u.watching(k, q, s, at, at.Sub(began)); busy {
+				err := u.backOff(ctx, k, q, wait)
+				u.mu.Unlock()
+				return err
+			}
+			u.mu.Unlock()
+			if s.headOnly { // quiet: now the content
+				s, err = u.read(ctx, k, false)
+			}
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -38,15 +61,6 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 			return nil
 		}
 		u.mu.Lock()
-		if u.phantom(k, q, s) {
-			u.mu.Unlock()
-			return nil
-		}
-		if wait, busy := u.watching(k, q, s, at, at.Sub(began)); busy {
-			err := u.backOff(ctx, k, q, wait)
-			u.mu.Unlock()
-			return err
-		}
 		u.rememberLocked(q, s)
 		u.mu.Unlock()
 		snap = s

@@ -18,7 +18,7 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 	cur := &snapshot{}
 	var err error
 	if !pw.clean {
-		cur, err = u.read(ctx, k)
+		cur, err = u.read(ctx, k, false)
 	}
 	u.mu.Lock()
 	defer u.mu.Unlock()

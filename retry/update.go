@@ -10,7 +10,10 @@ import (
 	"github.com/cenkalti/backoff/v4"
 )
 
-// ObjectClient is the part of *s3.Client that Updater and Claim use.
+// ObjectClient is the part of *s3.Client that Updater and Claim use. When
+// it also has HeadObject (as *s3.Client does), an update waiting for a key
+// that other writers keep changing probes it with HeadObject, and reads
+// the content only to write it.
 type ObjectClient interface {
 	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
 	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
