@@ -62,6 +62,16 @@ func medianNs(raw []byte) map[string]float64 { return medians(raw, "ns/op") }
 // middle two for an even count, as benchstat), the GOMAXPROCS suffix
 // dropped.
 func medians(raw []byte, unit string) map[string]float64 {
+	out := map[string]float64{}
+	for k, v := range runValues(raw, unit) {
+		out[k] = middle(v)
+	}
+	return out
+}
+
+// runValues returns each benchmark's values of unit in raw, in the order
+// of the runs.
+func runValues(raw []byte, unit string) map[string][]float64 {
 	all := map[string][]float64{}
 	for _, line := range strings.Split(string(raw), "\n") {
 		f := strings.Fields(line)
@@ -81,12 +91,14 @@ func medians(raw []byte, unit string) map[string]float64 {
 			}
 		}
 	}
-	out := map[string]float64{}
-	for k, v := range all {
-		slices.Sort(v)
-		out[k] = (v[(len(v)-1)/2] + v[len(v)/2]) / 2
-	}
-	return out
+	return all
+}
+
+// middle is the median of v (the mean of the middle two for an even count); v is
+// sorted in place.
+func middle(v []float64) float64 {
+	slices.Sort(v)
+	return (v[(len(v)-1)/2] + v[len(v)/2]) / 2
 }
 
 // goBench runs a go test benchmark command e.count times in the
