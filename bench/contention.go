@@ -128,6 +128,8 @@ commits a little at any length. `+"`%s`"+`, %s:
 	}
 	goal("separate: rate ≥ 75% of its own 1-writer rate", fmt.Sprintf("%.0f%% (%.0f of %.0f updates/s)",
 		100*sep/sep1, sep, sep1), sep >= 0.75*sep1)
+	perRun := runRatio(raw, "separate")
+	goal("separate: the same, 16 ÷ 1 writer within each run (median)", fmt.Sprintf("%.0f%%", 100*perRun), perRun >= 0.75)
 	goal("separate: rate ≥ 75% of naive's 1-writer rate", fmt.Sprintf("%.0f%% (%.0f of %.0f updates/s)",
 		100*sep/naive1, sep, naive1), sep >= 0.75*naive1)
 	goal("separate: ≤ 3 requests per update", fmt.Sprintf("%.2f", reqs[key("separate", 16)]), reqs[key("separate", 16)] <= 3)
