@@ -163,7 +163,7 @@ func (u *Updater) put(ctx context.Context, in *s3.PutObjectInput, body []byte) (
 	attempt := func(ctx context.Context) error {
 		cp := *in
 		cp.Body = bytes.NewReader(body)
-		o, err := u.c.PutObject(ctx, &cp, u.own, count)
+		o, err := u.c.PutObject(ctx, &cp, u.own, count, settleFirst)
 		if err == nil {
 			out = o
 			return nil
@@ -191,6 +191,36 @@ func (u *Updater) put(ctx context.Context, in *s3.PutObjectInput, body []byte) (
 func isLostRace(err error) bool {
 	code := s3err.Code(err)
 	return s3err.Status(err) == http.StatusPreconditionFailed || code == "PreconditionFailed" || code == "NoSuchKey"
+}
+
+// settleFirst keeps the SDK's retryer from resending a write whose send
+// may have landed (no answer, or a 5xx other than 503): the Updater reads
+// the object at once and judges it by the lineage, which remembers the
+// last 32 writes. The SDK's resend comes after its backoff, up to seconds,
+// by when a busy key may have moved on by more writes than that, and the
+// write could then be proven neither way. Everything else (503 SlowDown,
+// RequestTimeout, throttling) the SDK resends as before.
+func settleFirst(o *s3.Options) {
+	if o.Retryer != nil {
+		o.Retryer = settleFirstRetryer{o.Retryer}
+	}
+}
+
+type settleFirstRetryer struct{ aws.Retryer }
+
+func (r settleFirstRetryer) IsErrorRetryable(err error) bool {
+	if st := s3err.Status(err); st == 0 || (st >= 500 && st != http.StatusServiceUnavailable) {
+		return false
+	}
+	return r.Retryer.IsErrorRetryable(err)
+}
+
+// GetAttemptToken keeps the inner retryer's own (aws.RetryerV2).
+func (r settleFirstRetryer) GetAttemptToken(ctx context.Context) (func(error) error, error) {
+	if v2, ok := r.Retryer.(aws.RetryerV2); ok {
+		return v2.GetAttemptToken(ctx)
+	}
+	return r.GetInitialToken(), nil
 }
 
 // definite reports an answer that proves the request was refused: a 4xx

@@ -57,6 +57,13 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 	}
 	u.requeue(q, batch, lostError(k, cause))
 	q.createRefused = pw.clean && pw.base == rootMark
+	if !pw.clean && cur.headMark() == pw.base {
+		// Nobody wrote: the answer was lost or refused with a 5xx, and
+		// the write did not land. Not a race: write again on the state
+		// just read, after the wait.
+		u.rememberLocked(q, cur)
+		return u.backOff(ctx, k, q, 0)
+	}
 	if q.losses++; q.losses >= 2 {
 		q.watch, q.seen, q.confirm = true, nil, false
 		if !pw.clean { // cur was read
