@@ -5,11 +5,16 @@ package readme
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"log"
 	"log/slog"
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -101,6 +106,101 @@ func TestTaggingSurvivesAStorm(t *testing.T) {
 	client := srv.Client(retry.OnConflict())
 	// ... your code against client; srv.Faults.Records() says what was served
 	_ = client
+}
+
+// updateSample is the README's read-modify-write sample.
+func updateSample(client *s3.Client) (retry.Committed, error) {
+	// Any number of goroutines and processes increment one counter: no increment is
+	// lost or applied twice. One Updater per client: its callers share reads and writes.
+	updater := retry.NewUpdater(client)
+	res, err := updater.Update(ctx, "jobs", "counter.json", func(cur []byte, exists bool) ([]byte, error) {
+		var c struct{ N int }
+		if exists {
+			if err := json.Unmarshal(cur, &c); err != nil {
+				return nil, err // nothing is written
+			}
+		}
+		c.N++
+		return json.Marshal(c)
+	})
+	return res, err
+}
+
+// claimSample is the README's claim sample; it returns the winner it was
+// told of ("" when workerID won).
+func claimSample(client *s3.Client, workerID string) (string, error) {
+	// Exactly one of many workers, in any number of processes, gets job 42.
+	_, err := retry.Claim(ctx, client, "jobs", "claims/42", workerID)
+	var lost *retry.ClaimLost
+	if errors.As(err, &lost) {
+		log.Printf("job 42 is %s's", lost.Owner) // retry.Owner reads it later too
+		return lost.Owner, nil
+	}
+	return "", err
+}
+
+// The read-modify-write and claim samples do what the README says, run by
+// 8 workers with a client each (as if each were its own process) against a
+// server that loses 10% of the answers to PutObject.
+func TestUpdateAndClaimSamples(t *testing.T) {
+	srv := conflicttest.NewServer(t, conflicttest.WithSeed(7),
+		conflicttest.WithFaults(conflicttest.Fault{Operation: "PutObject", LoseResponse: true, Probability: 0.1}))
+	_, err := srv.Client().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("jobs")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const workers, each = 8, 10
+	var wg sync.WaitGroup
+	winners := make([]string, workers)
+	log.SetOutput(io.Discard) // the claim sample logs the winner
+	defer log.SetOutput(os.Stderr)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			client := srv.Client()
+			for range each {
+				if _, err := updateSample(client); err != nil {
+					t.Error(err)
+				}
+			}
+			owner, err := claimSample(client, fmt.Sprint("worker-", w))
+			if err != nil {
+				t.Error(err)
+			}
+			winners[w] = owner
+		}()
+	}
+	wg.Wait()
+	out, err := srv.Client().GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("jobs"), Key: aws.String("counter.json")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Body.Close()
+	var c struct{ N int }
+	if err := json.NewDecoder(out.Body).Decode(&c); err != nil || c.N != workers*each {
+		t.Fatalf("counter %d (%v), want %d", c.N, err, workers*each)
+	}
+	owner, err := retry.Owner(ctx, srv.Client(), "jobs", "claims/42")
+	if err != nil {
+		t.Fatal(err)
+	}
+	won := 0
+	for w, told := range winners {
+		switch told {
+		case "":
+			won++
+			if owner != fmt.Sprint("worker-", w) {
+				t.Errorf("worker-%d was told it won; the claim names %s", w, owner)
+			}
+		case owner:
+		default:
+			t.Errorf("worker-%d was told %s won; the claim names %s", w, told, owner)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d workers won the claim, want exactly 1", won)
+	}
 }
 
 // TestSamplesAreInSync checks that every line of every Go sample in the
