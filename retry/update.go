@@ -202,6 +202,9 @@ func NewUpdater(c ObjectClient, optFns ...func(*UpdateOptions)) *Updater {
 // Update reads bucket/key, calls fn with its content, and writes fn's
 // result with If-Match on the ETag read (If-None-Match: "*" when absent),
 // until the write commits: after a 412 it reads again and calls fn again.
+// A write whose answer never came, or came as a 5xx other than 503, is not
+// resent (the SDK's retryer is told so for this request): the object is
+// read at once, and its token and lineage tell whether the write landed.
 // See Updater for combining and UpdateFunc for what fn must do.
 //
 // Errors: fn's own error (and nothing written); ErrTooLarge; a
