@@ -29,6 +29,7 @@ import (
 type watchedCase struct {
 	versioned bool
 	opts      func(*retry.UpdateOptions)
+	client    func(*s3.Client) retry.ObjectClient // nil: the *s3.Client
 	busy      func(ctx context.Context, c *s3.Client, bucket, key string, i int) error
 	after     func(ctx context.Context, c *s3.Client, bucket, key string)
 	check     func(t *testing.T, c *s3.Client, bucket, key string, res retry.Committed, err error)
@@ -59,7 +60,11 @@ func runWatched(t *testing.T, tc watchedCase) {
 		if busy == nil {
 			busy = incrBusy(retry.NewUpdater(srv.Client()))
 		}
-		waiter := retry.NewUpdater(srv.Client(loseTwice), tc.opts)
+		var wc retry.ObjectClient = srv.Client(loseTwice)
+		if tc.client != nil {
+			wc = tc.client(srv.Client(loseTwice))
+		}
+		waiter := retry.NewUpdater(wc, tc.opts)
 		started := make(chan struct{})
 		var wg sync.WaitGroup
 		wg.Go(func() {

@@ -111,3 +111,27 @@ func TestAttackPartialFakeDoesNotPanic(t *testing.T) {
 		}
 	})
 }
+
+// getPut has GetObject and PutObject only.
+type getPut struct{ c *s3.Client }
+
+func (g getPut) GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	return g.c.GetObject(ctx, in, optFns...)
+}
+
+func (g getPut) PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	return g.c.PutObject(ctx, in, optFns...)
+}
+
+// A client without HeadObject watches a busy key with GetObject and
+// commits once the busy writer stops.
+func TestAttackClientWithoutHeadObjectWatches(t *testing.T) {
+	runWatched(t, watchedCase{
+		after:  func(context.Context, *s3.Client, string, string) {},
+		client: func(c *s3.Client) retry.ObjectClient { return getPut{c} },
+		check: func(t *testing.T, c *s3.Client, bucket, key string, res retry.Committed, err error) {
+			require.NoError(t, err)
+			assert.True(t, res.Changed)
+			assert.Equal(t, "201", get(t, c, bucket, key))
+		}})
+}
