@@ -26,12 +26,12 @@ func appendMark(mark string) retry.UpdateFunc {
 	}
 }
 
-// A watching update whose context expires at every moment of its watch
+// A watching update whose context expires at moments 7 ms apart across its watch
 // (the HeadObject probe in flight, the short confirming wait, the full
 // wait, the read, the write): it returns; with nil its mark is there once;
 // with an error other than ErrAmbiguousWrite its mark is not there.
 func TestAttackDeadlineWhileWatching(t *testing.T) {
-	for d := 20 * time.Millisecond; d < 400*time.Millisecond; d += 3 * time.Millisecond {
+	for d := 20 * time.Millisecond; d < 400*time.Millisecond; d += 7 * time.Millisecond {
 		synctest.Test(t, func(t *testing.T) {
 			srv := conflicttest.NewServer(t, conflicttest.WithInMemoryNetwork(),
 				conflicttest.WithFaults(conflicttest.Fault{Latency: 2 * time.Millisecond}))

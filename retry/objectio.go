@@ -42,16 +42,14 @@ func (s *snapshot) headMark() string {
 	return s.token
 }
 
-// header is the HeadObject of a client that has it (*s3.Client does).
-type header interface {
-	HeadObject(ctx context.Context, in *s3.HeadObjectInput, optFns ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
-}
-
 // read gets the object's current state; absent is a state, not an error.
-// With headers, and a client that has HeadObject, it reads only the
-// object's headers: enough to tell what changed, not to write.
+// With headers, and an *s3.Client, it reads only the object's headers:
+// enough to tell what changed, not to write. Only an *s3.Client: the
+// HeadObject of another ObjectClient (a wrapper that embeds one and
+// rewrites keys in GetObject and PutObject, a partial test double) need
+// not read the same object, or work at all.
 func (u *Updater) read(ctx context.Context, k objectKey, headers bool) (*snapshot, error) {
-	if h, ok := u.c.(header); ok && headers {
+	if h, ok := u.c.(*s3.Client); ok && headers {
 		out, err := h.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &k.bucket, Key: &k.key})
 		if err != nil {
 			// A body-less 404: no such key, or no such bucket, which the
@@ -61,6 +59,9 @@ func (u *Updater) read(ctx context.Context, k objectKey, headers bool) (*snapsho
 				return &snapshot{}, nil
 			}
 			return nil, err
+		}
+		if size := aws.ToInt64(out.ContentLength); u.opts.MaxSize > 0 && size > u.opts.MaxSize {
+			return nil, u.tooLarge(k, size)
 		}
 		s := &snapshot{exists: true, etag: aws.ToString(out.ETag), versionID: aws.ToString(out.VersionId), headOnly: true,
 			size: aws.ToInt64(out.ContentLength)}
@@ -76,10 +77,7 @@ func (u *Updater) read(ctx context.Context, k objectKey, headers bool) (*snapsho
 	}
 	defer out.Body.Close()
 	max := u.opts.MaxSize
-	tooLarge := func(n int64) error {
-		return fmt.Errorf("s3conflict: update of s3://%s/%s: object is %d bytes or more, cap %d (UpdateOptions.MaxSize): %w",
-			k.bucket, k.key, n, max, ErrTooLarge)
-	}
+	tooLarge := func(n int64) error { return u.tooLarge(k, n) }
 	if max > 0 && aws.ToInt64(out.ContentLength) > max {
 		return nil, tooLarge(aws.ToInt64(out.ContentLength))
 	}
@@ -107,6 +105,12 @@ func (u *Updater) read(ctx context.Context, k objectKey, headers bool) (*snapsho
 		s.user[mk] = v
 	}
 	return s, nil
+}
+
+// tooLarge is the error for an object of n bytes or more over MaxSize.
+func (u *Updater) tooLarge(k objectKey, n int64) error {
+	return fmt.Errorf("s3conflict: update of s3://%s/%s: object is %d bytes or more, cap %d (UpdateOptions.MaxSize): %w",
+		k.bucket, k.key, n, u.opts.MaxSize, ErrTooLarge)
 }
 
 // noSuchKey reports the answer for a missing object.

@@ -14,6 +14,9 @@ import (
 // left unanswered, or read, apply the queued functions in order and write
 // their result. It returns an error only when ctx ended.
 func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
+	if err := u.wait(ctx, q); err != nil {
+		return err
+	}
 	u.mu.Lock()
 	unsure, snap := q.unsure, q.snap
 	q.unsure = nil

@@ -191,22 +191,44 @@ func lostError(k objectKey, cause error) *conflict.Error {
 	return e
 }
 
-// backOff waits the key's contention backoff, and reports the wait as a
-// Retry event of kind PreconditionFailed (Attempt: the lost races in a row).
-// d > 0 is a short confirming wait instead (see watching).
-// Called with u.mu held; it releases it while waiting.
+// backOff makes the key's next round wait its contention backoff, and
+// reports the wait as a Retry event of kind PreconditionFailed (Attempt:
+// the lost races in a row). d > 0 is a short confirming wait instead (see
+// watching), which is not reported: it is no round. The wait is made at
+// the start of the next round, by whoever leads it then: an update that
+// has just got its result (success, or MaxRounds reached) returns without
+// it. Called with u.mu held; it releases it while reporting.
 func (u *Updater) backOff(ctx context.Context, k objectKey, q *queue, d time.Duration) error {
 	if q.bo == nil {
 		q.bo = u.opts.Contention()
 	}
-	if d <= 0 {
-		d = q.bo.NextBackOff()
+	q.due = d
+	if d > 0 {
+		return nil
 	}
+	q.due = q.bo.NextBackOff()
 	e := Event{Action: Retry, Operation: "PutObject", Bucket: k.bucket, Key: k.key, Code: "PreconditionFailed",
-		StatusCode: http.StatusPreconditionFailed, Kind: conflict.PreconditionFailed, Attempt: q.losses, Delay: d}
+		StatusCode: http.StatusPreconditionFailed, Kind: conflict.PreconditionFailed, Attempt: q.losses, Delay: q.due}
 	u.mu.Unlock()
 	u.l.emitter.emit(ctx, e, nil)
-	err := u.opts.Sleep(ctx, d)
 	u.mu.Lock()
-	return err
+	return nil
+}
+
+// wait makes the wait a previous round left for this one (see backOff).
+func (u *Updater) wait(ctx context.Context, q *queue) error {
+	u.mu.Lock()
+	d := q.due
+	q.due = 0
+	u.mu.Unlock()
+	if d <= 0 {
+		return nil
+	}
+	if err := u.opts.Sleep(ctx, d); err != nil {
+		u.mu.Lock()
+		q.due = max(q.due, d) // owed to whoever leads next
+		u.mu.Unlock()
+		return err
+	}
+	return nil
 }

@@ -10,10 +10,10 @@ import (
 	"github.com/cenkalti/backoff/v4"
 )
 
-// ObjectClient is the part of *s3.Client that Updater and Claim use. When
-// it also has HeadObject (as *s3.Client does), an update waiting for a key
-// that other writers keep changing probes it with HeadObject, and reads
-// the content only to write it.
+// ObjectClient is the part of *s3.Client that Updater and Claim use. With
+// an *s3.Client, an update waiting for a key that other writers keep
+// changing probes it with HeadObject, and reads the content only to write
+// it; any other ObjectClient is probed with GetObject.
 type ObjectClient interface {
 	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
 	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
@@ -94,9 +94,12 @@ type UpdateOptions struct {
 	// MaxRounds caps how often one update waits because another writer
 	// won (a lost race, or a full contention wait after which a read found
 	// the key still changing; the short confirming waits do not count).
-	// 0: DefaultMaxRounds (100). A writer in another process that commits
+	// 0 or negative: DefaultMaxRounds (100), about 10 to 15 s with the
+	// default contention backoff. A writer in another process that commits
 	// without pause can hold a key that long: the update then fails with
-	// ErrMaxAttempts rather than wait for ever.
+	// ErrMaxAttempts rather than wait for ever. Options.MaxElapsed does
+	// not bound these waits (it applies to resending a write answered
+	// ConditionalRequestConflict); the context's deadline does.
 	MaxRounds int
 
 	// Contention makes the wait between a lost race and the re-read, one
@@ -117,8 +120,9 @@ type UpdateOptions struct {
 // the previous read. A read that finds the key still busy after a full
 // wait is followed by a short wait, three of the busy writer's intervals
 // (estimated from the read's round trip and the object's lineage; 1 to
-// 50 ms), so that the key passes on within milliseconds of its writer
-// stopping rather than a whole wait later. An update that met no
+// 50 ms): a writer that stops is noticed at the next probe of any waiting
+// update, and its key passes on a few of its intervals after that, not a
+// whole wait later. An update that met no
 // contention does not reset the wait; 16 commits in a row that met none
 // do. Measured with 16 writers in
 // separate clients on one key (BenchmarkContendedUpdate, versitygw): a
@@ -207,11 +211,16 @@ func NewUpdater(c ObjectClient, optFns ...func(*UpdateOptions)) *Updater {
 // read at once, and its token and lineage tell whether the write landed.
 // See Updater for combining and UpdateFunc for what fn must do.
 //
-// Errors: fn's own error (and nothing written); ErrTooLarge; a
-// *conflict.Error of kind PreconditionFailed with Reason ErrMaxAttempts
-// after MaxRounds lost races; ErrAmbiguousWrite when a write's answer was
-// lost and the re-read can prove neither way; the context's error (with
-// ErrAmbiguousWrite when a write with this update was in flight).
+// Errors, none of which leaves the update written: fn's own error;
+// ErrUpdatePanic; ErrTooLarge; ErrCreateRefused; a *conflict.Error of kind
+// PreconditionFailed with Reason ErrMaxAttempts after MaxRounds rounds,
+// or of kind Transient when ConditionalRequestConflict outlasts the
+// Options' caps; the error of a read (GetObject, or HeadObject while waiting) or the
+// refusal of a write (a 4xx other than 409 and 412), as the SDK returned
+// it; the context's error. ErrAmbiguousWrite (alone, or with the
+// context's error when a write with this update was in flight) says the
+// update may have been written: a write's answer was lost and the re-read
+// can prove neither way.
 func (u *Updater) Update(ctx context.Context, bucket, key string, fn UpdateFunc) (Committed, error) {
 	if fn == nil {
 		return Committed{}, errors.New("s3conflict: Update needs a function")
