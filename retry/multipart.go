@@ -83,6 +83,11 @@ type MultipartUpload struct {
 // PreconditionFailed error with Reason ErrAmbiguousWrite, never a clean
 // lost race.
 //
+// A completion whose answer never came (or came as a 5xx) after the SDK's
+// resends may have landed: the upload is aborted, so it cannot land later,
+// and the object is read (one HeadObject): success when its ETag is the
+// multipart ETag of our parts, else the error as it came.
+//
 // A CreateMultipartUpload sent more than once (its answer lost, the SDK
 // resent it) may leave an upload of the key open that the call cannot tell
 // from another writer's: see [StrayUploads].
@@ -115,6 +120,14 @@ func UploadMultipart(ctx context.Context, c MultipartClient, up MultipartUpload)
 		if id != "" {
 			if aerr := abort(ctx, c, up.Create, id); aerr != nil {
 				return nil, errors.Join(err, aerr)
+			}
+		}
+		if st := s3err.Status(err); done.etag != "" && (st == 0 || st >= 500) && ctx.Err() == nil {
+			// The completion's answer never came (or was a 5xx): it may
+			// have landed. Aborted now, it cannot land later; the object
+			// is ours when its ETag is our parts' multipart ETag.
+			if out := madeBy(ctx, c, up.Create, []string{done.etag}); out != nil {
+				return out, nil
 			}
 		}
 		kind := conflict.Classify(err)
@@ -222,21 +235,34 @@ func countSends(n *atomic.Int32) func(*s3.Options) {
 // earlier object's, replaced since, and it is ErrAmbiguousWrite — never a
 // clean lost race.
 func settleEarlier(ctx context.Context, c MultipartClient, in *s3.CreateMultipartUploadInput, etags []string, err error) (*s3.CompleteMultipartUploadOutput, error) {
-	type headClient interface {
-		HeadObject(context.Context, *s3.HeadObjectInput, ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
-	}
-	if h, ok := c.(headClient); ok {
-		head := headFor(in.Bucket, in.Key, in.ExpectedBucketOwner, in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5)
-		ho, herr := h.HeadObject(ctx, &head)
-		if herr == nil {
-			if got := strings.Trim(aws.ToString(ho.ETag), `"`); got != "" && slices.Contains(etags, got) {
-				return completeOutput(ho).(*s3.CompleteMultipartUploadOutput), nil
-			}
-		}
+	if out := madeBy(ctx, c, in, etags); out != nil {
+		return out, nil
 	}
 	ce := conflict.NewError(conflict.PreconditionFailed, "CompleteMultipartUpload", aws.ToString(in.Bucket), aws.ToString(in.Key), err)
 	ce.Reason = ErrAmbiguousWrite
 	return nil, ce
+}
+
+// madeBy returns the completion's output when the object at in's key has
+// one of etags (multipart ETags of our completions), read with one
+// HeadObject (when c has it, as *s3.Client does); nil otherwise.
+func madeBy(ctx context.Context, c MultipartClient, in *s3.CreateMultipartUploadInput, etags []string) *s3.CompleteMultipartUploadOutput {
+	type headClient interface {
+		HeadObject(context.Context, *s3.HeadObjectInput, ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
+	}
+	h, ok := c.(headClient)
+	if !ok {
+		return nil
+	}
+	head := headFor(in.Bucket, in.Key, in.ExpectedBucketOwner, in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5)
+	ho, err := h.HeadObject(ctx, &head)
+	if err != nil {
+		return nil
+	}
+	if got := strings.Trim(aws.ToString(ho.ETag), `"`); got != "" && slices.Contains(etags, got) {
+		return completeOutput(ho).(*s3.CompleteMultipartUploadOutput)
+	}
+	return nil
 }
 
 // abort ends an upload we gave up on, even after ctx ended, within

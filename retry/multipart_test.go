@@ -10,6 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3err"
+	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/retry"
 )
 
@@ -64,4 +67,23 @@ func TestUploadMultipartBadInput(t *testing.T) {
 	open, err := c.ListMultipartUploads(context.Background(), &s3.ListMultipartUploadsInput{Bucket: &bucket})
 	require.NoError(t, err)
 	assert.Empty(t, open.Uploads, "refused before sending")
+}
+
+// The completion never reached the store (500s before it, every send):
+// the upload is aborted and the 500 comes back; the key stays absent.
+func TestUploadMultipartCompletionRefusedIsNoSuccess(t *testing.T) {
+	t.Parallel()
+	srv := conflicttest.NewServer(t, conflicttest.WithFaults(conflicttest.Fault{Operation: "CompleteMultipartUpload",
+		Status: 500, Code: "InternalError"}))
+	c := srv.Client(s3test.QuickSDKRetries, retry.OnConflict())
+	bucket := s3test.NewBucket(t, c, false)
+	data := bytes.Repeat([]byte("y"), 10)
+	_, err := retry.UploadMultipart(context.Background(), c, retry.MultipartUpload{
+		Create: &s3.CreateMultipartUploadInput{Bucket: &bucket, Key: aws.String("k")},
+		Body:   bytes.NewReader(data), Size: int64(len(data))})
+	require.Error(t, err)
+	assert.Equal(t, "InternalError", s3err.Code(err))
+	_, herr := c.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: &bucket, Key: aws.String("k")})
+	assert.Error(t, herr, "nothing was written")
+	assert.Equal(t, 1, srv.Faults.Count("AbortMultipartUpload"))
 }

@@ -153,3 +153,27 @@ func TestMultipartRestartAfterLostCompletion(t *testing.T) {
 		})
 	}
 }
+
+// Every answer to the completion is lost: it landed at the first send, and
+// the SDK's resends ran out with a transport error. The object is ours,
+// with the multipart ETag of our parts: UploadMultipart reports success
+// with that object's ETag, not the transport error (it did before, with
+// the object complete), and no upload stays open.
+func TestMultipartCompletionLandedUnanswered(t *testing.T) {
+	b := versity(t)
+	inj := conflicttest.NewInjector(1, conflicttest.Fault{Operation: "CompleteMultipartUpload", LoseResponse: true})
+	c := b.client(inj, retry.OnConflict(fast), s3test.QuickSDKRetries)
+	plain := b.client(nil)
+	bucket := s3test.NewBucket(t, plain, false)
+	data := bytes.Repeat([]byte("y"), 5<<20+10)
+	out, err := retry.UploadMultipart(context.Background(), c, retry.MultipartUpload{
+		Create: &s3.CreateMultipartUploadInput{Bucket: &bucket, Key: aws.String("k")},
+		Body:   bytes.NewReader(data), Size: int64(len(data)), PartSize: 5 << 20})
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, inj.Count("CompleteMultipartUpload"), 2, "every send's answer was lost")
+	head, err := plain.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: &bucket, Key: aws.String("k")})
+	require.NoError(t, err)
+	assert.Equal(t, aws.ToString(head.ETag), aws.ToString(out.ETag))
+	assert.Equal(t, int64(len(data)), aws.ToInt64(head.ContentLength))
+	assert.Zero(t, openUploads(t, plain, bucket))
+}
