@@ -59,10 +59,43 @@ func (b *bucketConfig) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodHead {
 			r = headAsGet(r)
 		}
+		if ours && r.Method == http.MethodGet {
+			w = &fixETag{ResponseWriter: w}
+		}
 		b.next.ServeHTTP(w, r)
 	default:
 		b.serveBucket(w, r, bucket, query)
 	}
+}
+
+// fixETag gives an object's answer the ETag the store carried in
+// etagHeader (a multipart ETag), in place of the MD5 of the body that
+// gofakes3 sets.
+type fixETag struct {
+	http.ResponseWriter
+	fixed bool
+}
+
+func (f *fixETag) fix() {
+	if f.fixed {
+		return
+	}
+	f.fixed = true
+	h := f.Header()
+	if e := h.Get(etagHeader); e != "" {
+		h.Set("ETag", e)
+		h.Del(etagHeader)
+	}
+}
+
+func (f *fixETag) WriteHeader(status int) {
+	f.fix()
+	f.ResponseWriter.WriteHeader(status)
+}
+
+func (f *fixETag) Write(p []byte) (int, error) {
+	f.fix()
+	return f.ResponseWriter.Write(p)
 }
 
 // headAsGet hands gofakes3 a HeadObject as GetObject: gofakes3 heads the

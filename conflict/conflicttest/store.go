@@ -37,10 +37,13 @@ type storeBucket struct {
 // objectVersion is one version of a key; a key's versions are kept oldest
 // first, so the last one is the latest.
 type objectVersion struct {
-	id       gofakes3.VersionID // "null" or a generated ID
-	marker   bool               // a delete marker
-	body     []byte
-	hash     []byte
+	id     gofakes3.VersionID // "null" or a generated ID
+	marker bool               // a delete marker
+	body   []byte
+	hash   []byte
+	// etag is the quoted ETag when it is not the MD5 of the body: an
+	// object completed from parts has S3's multipart ETag ("md5-N").
+	etag     string
 	meta     map[string]string
 	modified time.Time
 
@@ -182,3 +185,16 @@ func unalias(id gofakes3.VersionID) gofakes3.VersionID {
 	}
 	return id
 }
+
+// eTag is the version's quoted ETag, as S3 gives it.
+func (v *objectVersion) eTag() string {
+	if v.etag != "" {
+		return v.etag
+	}
+	return gofakes3.FormatETag(v.hash)
+}
+
+// etagHeader carries a version's ETag from the store to the HTTP layer,
+// which gofakes3 would otherwise give as the MD5 of the body (see
+// fixETag); it never reaches a client.
+const etagHeader = "X-Conflicttest-Etag"

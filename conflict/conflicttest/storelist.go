@@ -55,7 +55,7 @@ func (s *store) ListBucket(name string, prefix *gofakes3.Prefix, page gofakes3.L
 			out.AddPrefix(match.MatchedPart)
 		} else {
 			out.Add(&gofakes3.Content{Key: k, LastModified: gofakes3.NewContentTime(latest.modified),
-				ETag: gofakes3.FormatETag(latest.hash), Size: int64(len(latest.body))})
+				ETag: latest.eTag(), Size: int64(len(latest.body))})
 		}
 		out.NextMarker = k
 		n++
@@ -125,5 +125,5 @@ func versionItem(key string, v *objectVersion, latest bool) gofakes3.VersionItem
 		return &gofakes3.DeleteMarker{Key: key, VersionID: v.id, IsLatest: latest, LastModified: modified}
 	}
 	return &gofakes3.Version{Key: key, VersionID: v.id, IsLatest: latest, LastModified: modified,
-		Size: int64(len(v.body)), ETag: gofakes3.FormatETag(v.hash)}
+		Size: int64(len(v.body)), ETag: v.eTag()}
 }

@@ -3,9 +3,9 @@ package conflicttest
 import (
 	"bytes"
 	"crypto/md5"
-	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"strings"
 	"time"
 
@@ -30,6 +30,13 @@ func (s *store) object(bucket, key string, id gofakes3.VersionID, rng *gofakes3.
 	}
 	obj := &gofakes3.Object{Name: key, Metadata: v.meta, Size: int64(len(v.body)), Hash: v.hash,
 		IsDeleteMarker: v.marker, Contents: io.NopCloser(bytes.NewReader(nil))}
+	if v.etag != "" {
+		obj.Metadata = maps.Clone(v.meta)
+		if obj.Metadata == nil {
+			obj.Metadata = map[string]string{}
+		}
+		obj.Metadata[etagHeader] = v.etag
+	}
 	if b.versioning != "" {
 		obj.VersionID = v.id
 	}
@@ -82,6 +89,10 @@ func (s *store) PutObject(bucket, key string, meta map[string]string, input io.R
 		return res, err
 	}
 	sum := md5.Sum(body)
+	if _, ok := meta[etagHeader]; ok { // a copy of a multipart object: its own ETag is the MD5
+		meta = maps.Clone(meta)
+		delete(meta, etagHeader)
+	}
 	v := s.add(b, key, &objectVersion{body: body, hash: sum[:], meta: meta})
 	if b.versioning != "" {
 		res.VersionID = v.id
@@ -171,7 +182,7 @@ func (s *store) deleteIfMatch(bucket, key string, id gofakes3.VersionID, etag st
 		return gofakes3.ObjectDeleteResult{}, err
 	}
 	b := s.buckets[bucket]
-	if etag != "*" && strings.Trim(etag, `"`) != hex.EncodeToString(v.hash) {
+	if etag != "*" && strings.Trim(etag, `"`) != strings.Trim(v.eTag(), `"`) {
 		return gofakes3.ObjectDeleteResult{}, gofakes3.ErrorMessage(gofakes3.ErrPreconditionFailed, "At least one of the pre-conditions you specified did not hold")
 	}
 	if id != "" {

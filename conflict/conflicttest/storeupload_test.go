@@ -83,3 +83,51 @@ func TestStoreMultipart(t *testing.T) {
 	_, err = c.ListParts(ctx, &s3.ListPartsInput{Bucket: b, Key: aws.String("small"), UploadId: small.UploadId})
 	assert.Equal(t, "NoSuchUpload", code(err))
 }
+
+// An object completed from parts has S3's multipart ETag ("md5-N") in every
+// answer, not the MD5 of its body: HeadObject, GetObject, the listings;
+// If-Match takes it, on PutObject and DeleteObject. A copy of it is a plain
+// object with the MD5 of its body.
+func TestStoreMultipartETag(t *testing.T) {
+	c := conflicttest.NewServer(t).Client()
+	ctx := context.Background()
+	b, k := aws.String("mp-etag"), aws.String("big")
+	mkBucket(t, c, *b)
+	up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: b, Key: k,
+		Metadata: map[string]string{"team": "a"}})
+	require.NoError(t, err)
+	part, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: b, Key: k, UploadId: up.UploadId, PartNumber: aws.Int32(1),
+		Body: strings.NewReader("only part")})
+	require.NoError(t, err)
+	done, err := c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: b, Key: k, UploadId: up.UploadId,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{{ETag: part.ETag, PartNumber: aws.Int32(1)}}}})
+	require.NoError(t, err)
+	etag := aws.ToString(done.ETag)
+	require.True(t, strings.HasSuffix(etag, `-1"`), etag)
+
+	head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: b, Key: k})
+	require.NoError(t, err)
+	assert.Equal(t, etag, aws.ToString(head.ETag))
+	assert.Equal(t, map[string]string{"team": "a"}, head.Metadata, "nothing of the store's own")
+	got, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: b, Key: k})
+	require.NoError(t, err)
+	got.Body.Close()
+	assert.Equal(t, etag, aws.ToString(got.ETag))
+	list, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: b})
+	require.NoError(t, err)
+	require.Len(t, list.Contents, 1)
+	assert.Equal(t, etag, aws.ToString(list.Contents[0].ETag))
+
+	copied, err := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: b, Key: aws.String("copy"), CopySource: aws.String(*b + "/" + *k)})
+	require.NoError(t, err)
+	chead, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: b, Key: aws.String("copy")})
+	require.NoError(t, err)
+	assert.NotContains(t, aws.ToString(chead.ETag), "-", "a copy is no multipart object")
+	assert.Equal(t, aws.ToString(copied.CopyObjectResult.ETag), aws.ToString(chead.ETag))
+	assert.Equal(t, map[string]string{"team": "a"}, chead.Metadata)
+
+	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: b, Key: k, Body: strings.NewReader("next"), IfMatch: aws.String(etag)})
+	require.NoError(t, err, "If-Match takes the multipart ETag")
+	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: b, Key: k, Body: strings.NewReader("again"), IfMatch: aws.String(etag)})
+	assert.Equal(t, conflict.PreconditionFailed, conflict.Classify(err), "no longer the object's")
+}

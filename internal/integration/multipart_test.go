@@ -160,7 +160,10 @@ func TestMultipartRestartAfterLostCompletion(t *testing.T) {
 // with that object's ETag, not the transport error (it did before, with
 // the object complete), and no upload stays open.
 func TestMultipartCompletionLandedUnanswered(t *testing.T) {
-	b := versity(t)
+	both(t, multipartCompletionLandedUnanswered)
+}
+
+func multipartCompletionLandedUnanswered(t *testing.T, b backend) {
 	inj := conflicttest.NewInjector(1, conflicttest.Fault{Operation: "CompleteMultipartUpload", LoseResponse: true})
 	c := b.client(inj, retry.OnConflict(fast), s3test.QuickSDKRetries)
 	plain := b.client(nil)
