@@ -11,12 +11,8 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
-	"github.com/s3conflict/s3conflict/conflict/conflicttest"
 	"github.com/s3conflict/s3conflict/retry"
 )
 
@@ -33,12 +29,9 @@ func appendMark(mark string) retry.UpdateFunc {
 func TestAttackDeadlineWhileWatching(t *testing.T) {
 	for d := 20 * time.Millisecond; d < 400*time.Millisecond; d += 7 * time.Millisecond {
 		synctest.Test(t, func(t *testing.T) {
-			srv := conflicttest.NewServer(t, conflicttest.WithInMemoryNetwork(),
-				conflicttest.WithFaults(conflicttest.Fault{Latency: 2 * time.Millisecond}))
 			bg := context.Background()
 			bucket, key := "deadline", "k"
-			_, err := srv.Client().CreateBucket(bg, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
-			require.NoError(t, err)
+			srv := slowServer(t, 2*time.Millisecond, bucket)
 			busy := retry.NewUpdater(srv.Client())
 			waiter := retry.NewUpdater(srv.Client(loseTwice))
 			started := make(chan struct{})

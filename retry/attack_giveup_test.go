@@ -11,13 +11,11 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3conflict/s3conflict/conflict"
-	"github.com/s3conflict/s3conflict/conflict/conflicttest"
 	"github.com/s3conflict/s3conflict/retry"
 )
 
@@ -26,12 +24,9 @@ import (
 // virtual clock.
 func TestAttackGiveUpCountsWritesAndTime(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		srv := conflicttest.NewServer(t, conflicttest.WithInMemoryNetwork(),
-			conflicttest.WithFaults(conflicttest.Fault{Latency: 2 * time.Millisecond}))
 		ctx := context.Background()
 		bucket, key := "giveup", "k"
-		_, err := srv.Client().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
-		require.NoError(t, err)
+		srv := slowServer(t, 2*time.Millisecond, bucket)
 		busy := retry.NewUpdater(srv.Client())
 		var puts atomic.Int64
 		count := func(o *s3.Options) {
@@ -63,7 +58,7 @@ func TestAttackGiveUpCountsWritesAndTime(t *testing.T) {
 		})
 		<-started
 		start := time.Now()
-		_, err = waiter.Update(ctx, bucket, key, retry.Incr)
+		_, err := waiter.Update(ctx, bucket, key, retry.Incr)
 		took := time.Since(start)
 		close(stop)
 		wg.Wait()

@@ -10,12 +10,9 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/s3conflict/s3conflict/conflict/conflicttest"
 	"github.com/s3conflict/s3conflict/retry"
 )
 
@@ -34,12 +31,9 @@ func TestSingleWatcherTakesTheKeyAtItsNextProbe(t *testing.T) {
 	runs := 0
 	for streak := 200; streak < 300; streak += 7 {
 		synctest.Test(t, func(t *testing.T) {
-			srv := conflicttest.NewServer(t, conflicttest.WithInMemoryNetwork(),
-				conflicttest.WithFaults(conflicttest.Fault{Latency: answer}))
 			ctx := context.Background()
 			bucket, key := "handoff", "counter"
-			_, err := srv.Client().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
-			require.NoError(t, err)
+			srv := slowServer(t, answer, bucket)
 			busy := retry.NewUpdater(srv.Client())
 			waiter := retry.NewUpdater(srv.Client(loseTwice))
 			started := make(chan struct{})
@@ -56,7 +50,7 @@ func TestSingleWatcherTakesTheKeyAtItsNextProbe(t *testing.T) {
 				last = time.Now()
 			})
 			<-started
-			_, err = waiter.Update(ctx, bucket, key, retry.Incr)
+			_, err := waiter.Update(ctx, bucket, key, retry.Incr)
 			require.NoError(t, err)
 			took := time.Now()
 			wg.Wait()

@@ -4,21 +4,17 @@ package retry_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/retry"
 )
 
@@ -43,19 +39,12 @@ func TestAttackManyWritersWithProbeFaults(t *testing.T) {
 	for seed := range uint64(3) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				srv := conflicttest.NewServer(t, conflicttest.WithInMemoryNetwork(),
-					conflicttest.WithFaults(conflicttest.Fault{Latency: 2 * time.Millisecond}))
 				ctx := context.Background()
 				bucket, key := "many", "log"
-				_, err := srv.Client().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
-				require.NoError(t, err)
+				srv := slowServer(t, 2*time.Millisecond, bucket)
 				const clients, per, each = 8, 8, 4
-				type outcome struct {
-					id  string
-					err error
-				}
 				var mu sync.Mutex
-				var outs []outcome
+				var outs []s3test.Outcome
 				var wg sync.WaitGroup
 				for c := range clients {
 					inj := probeFaults(seed*100 + uint64(c))
@@ -68,34 +57,14 @@ func TestAttackManyWritersWithProbeFaults(t *testing.T) {
 									return append(append([]byte(nil), cur...), " "+id...), nil
 								})
 								mu.Lock()
-								outs = append(outs, outcome{id, err})
+								outs = append(outs, s3test.Outcome{Mark: id, Err: err})
 								mu.Unlock()
 							}
 						})
 					}
 				}
 				wg.Wait()
-				seen := map[string]int{}
-				for _, f := range strings.Fields(get(t, srv.Client(), bucket, key)) {
-					seen[f]++
-				}
-				var okN, ambN, errN int
-				for _, o := range outs {
-					switch {
-					case o.err == nil:
-						okN++
-						assert.Equal(t, 1, seen[o.id], "%s returned nil", o.id)
-					case errors.Is(o.err, retry.ErrAmbiguousWrite):
-						ambN++
-						assert.LessOrEqual(t, seen[o.id], 1, "%s ambiguous", o.id)
-					default:
-						errN++
-						if errN == 1 {
-							t.Logf("first failure: %v", o.err)
-						}
-						assert.Equal(t, 0, seen[o.id], "%s failed with %v", o.id, o.err)
-					}
-				}
+				okN, ambN, errN := s3test.ExactlyOnce(t, get(t, srv.Client(), bucket, key), outs, retry.ErrAmbiguousWrite)
 				t.Logf("ok %d, ambiguous %d, failed %d", okN, ambN, errN)
 			})
 		})

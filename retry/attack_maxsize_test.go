@@ -16,7 +16,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/s3conflict/s3conflict/conflict/conflicttest"
 	"github.com/s3conflict/s3conflict/retry"
 )
 
@@ -29,13 +28,10 @@ import (
 // is 100 rounds of up to 150 ms.
 func TestAttackWatcherOnOversizedBusyKeySaysTooLarge(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		srv := conflicttest.NewServer(t, conflicttest.WithInMemoryNetwork(),
-			conflicttest.WithFaults(conflicttest.Fault{Latency: 2 * time.Millisecond}))
 		ctx := context.Background()
 		bucket, key := "oversized", "k"
+		srv := slowServer(t, 2*time.Millisecond, bucket)
 		c := srv.Client()
-		_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
-		require.NoError(t, err)
 		watching := make(chan struct{})
 		var once sync.Once
 		put := func(i int) {
@@ -73,7 +69,7 @@ func TestAttackWatcherOnOversizedBusyKeySaysTooLarge(t *testing.T) {
 				}
 			}
 		})
-		_, err = waiter.Update(ctx, bucket, key, retry.Incr)
+		_, err := waiter.Update(ctx, bucket, key, retry.Incr)
 		close(stop)
 		wg.Wait()
 		require.Error(t, err)

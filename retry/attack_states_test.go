@@ -19,7 +19,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/s3conflict/s3conflict/conflict/conflicttest"
 	"github.com/s3conflict/s3conflict/retry"
 )
 
@@ -44,15 +43,12 @@ func incrBusy(u *retry.Updater) func(ctx context.Context, c *s3.Client, bucket, 
 
 func runWatched(t *testing.T, tc watchedCase) {
 	synctest.Test(t, func(t *testing.T) {
-		srv := conflicttest.NewServer(t, conflicttest.WithInMemoryNetwork(),
-			conflicttest.WithFaults(conflicttest.Fault{Latency: 2 * time.Millisecond}))
 		ctx := context.Background()
 		bucket, key := "watched", "k"
+		srv := slowServer(t, 2*time.Millisecond, bucket)
 		c := srv.Client()
-		_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
-		require.NoError(t, err)
 		if tc.versioned {
-			_, err = c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(bucket),
+			_, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(bucket),
 				VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}})
 			require.NoError(t, err)
 		}

@@ -41,12 +41,9 @@ func TestWatchersTakeTheKeySoonAfterTheBusyWriterStops(t *testing.T) {
 	for streak := 200; streak < 300; streak += 7 {
 		synctest.Test(t, func(t *testing.T) {
 			const answer = 2 * time.Millisecond
-			srv := conflicttest.NewServer(t, conflicttest.WithInMemoryNetwork(),
-				conflicttest.WithFaults(conflicttest.Fault{Latency: answer}))
 			ctx := context.Background()
 			bucket, key := "handoff", "counter"
-			_, err := srv.Client().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
-			require.NoError(t, err)
+			srv := slowServer(t, answer, bucket)
 
 			start := time.Now()
 			busy := retry.NewUpdater(srv.Client())
@@ -107,12 +104,9 @@ func (c countingHTTP) Do(r *http.Request) (*http.Response, error) {
 func TestWatcherDownloadsTheObjectOnlyToWrite(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const size = 512 << 10
-		srv := conflicttest.NewServer(t, conflicttest.WithInMemoryNetwork(),
-			conflicttest.WithFaults(conflicttest.Fault{Latency: 2 * time.Millisecond}))
 		ctx := context.Background()
 		bucket, key := "big", "blob"
-		_, err := srv.Client().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
-		require.NoError(t, err)
+		srv := slowServer(t, 2*time.Millisecond, bucket)
 		next := func(cur []byte, exists bool) ([]byte, error) {
 			var c byte
 			if exists {
@@ -142,7 +136,7 @@ func TestWatcherDownloadsTheObjectOnlyToWrite(t *testing.T) {
 		})
 		<-started
 		start := time.Now()
-		_, err = waiter.Update(ctx, bucket, key, next)
+		_, err := waiter.Update(ctx, bucket, key, next)
 		require.NoError(t, err)
 		waited := time.Since(start)
 		wg.Wait()
@@ -157,4 +151,15 @@ func TestWatcherDownloadsTheObjectOnlyToWrite(t *testing.T) {
 		assert.Equal(t, bytes.Repeat([]byte{200}, size), b, "201 writes, none lost")
 		t.Logf("the waiter waited %v and read the content %d times (%d bytes)", waited, gets.Load(), read.Load())
 	})
+}
+
+// slowServer starts, inside a synctest bubble, an in-process server that
+// gives every answer after answer (virtual time), with bucket created.
+func slowServer(t *testing.T, answer time.Duration, bucket string) *conflicttest.Server {
+	t.Helper()
+	srv := conflicttest.NewServer(t, conflicttest.WithInMemoryNetwork(),
+		conflicttest.WithFaults(conflicttest.Fault{Latency: answer}))
+	_, err := srv.Client().CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket)})
+	require.NoError(t, err)
+	return srv
 }

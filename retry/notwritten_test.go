@@ -162,9 +162,7 @@ func TestLostRaceProvenByTheVersions(t *testing.T) {
 			bucket := s3test.NewBucket(t, c, false)
 			ctx := context.Background()
 			if versioned {
-				_, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: &bucket,
-					VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}})
-				require.NoError(t, err)
+				s3test.EnableVersioning(t, c, bucket)
 			}
 			for _, v := range []string{"theirs 1", "theirs 2"} {
 				_, err := srv.Client().PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("k"), Body: strings.NewReader(v)})

@@ -2,17 +2,10 @@ package integration
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync"
 	"testing"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
 	"github.com/s3conflict/s3conflict/internal/s3test"
@@ -30,12 +23,8 @@ func TestAttackWatchersWithProbeFaults(t *testing.T) {
 		bucket := s3test.NewBucket(t, b.client(nil), false)
 		const key = "log"
 		const clients, per, each = 8, 8, 3
-		type outcome struct {
-			id  string
-			err error
-		}
 		var mu sync.Mutex
-		var outs []outcome
+		var outs []s3test.Outcome
 		var wg sync.WaitGroup
 		for c := range clients {
 			inj := conflicttest.NewInjector(uint64(c),
@@ -55,46 +44,14 @@ func TestAttackWatchersWithProbeFaults(t *testing.T) {
 							return append(append([]byte(nil), cur...), " "+id...), nil
 						})
 						mu.Lock()
-						outs = append(outs, outcome{id, err})
+						outs = append(outs, s3test.Outcome{Mark: id, Err: err})
 						mu.Unlock()
 					}
 				}()
 			}
 		}
 		wg.Wait()
-		out, err := b.client(nil).GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: aws.String(key)})
-		require.NoError(t, err)
-		var sb strings.Builder
-		buf := make([]byte, 4096)
-		for {
-			n, err := out.Body.Read(buf)
-			sb.Write(buf[:n])
-			if err != nil {
-				break
-			}
-		}
-		out.Body.Close()
-		seen := map[string]int{}
-		for _, f := range strings.Fields(sb.String()) {
-			seen[f]++
-		}
-		var okN, ambN, errN int
-		for _, o := range outs {
-			switch {
-			case o.err == nil:
-				okN++
-				assert.Equal(t, 1, seen[o.id], "%s returned nil", o.id)
-			case errors.Is(o.err, retry.ErrAmbiguousWrite):
-				ambN++
-				assert.LessOrEqual(t, seen[o.id], 1, "%s ambiguous", o.id)
-			default:
-				errN++
-				if errN == 1 {
-					t.Logf("first failure: %v", o.err)
-				}
-				assert.Equal(t, 0, seen[o.id], "%s failed with %v", o.id, o.err)
-			}
-		}
+		okN, ambN, errN := s3test.ExactlyOnce(t, s3test.Get(t, b.client(nil), bucket, key), outs, retry.ErrAmbiguousWrite)
 		t.Logf("ok %d, ambiguous %d, failed %d", okN, ambN, errN)
 	})
 }

@@ -5,6 +5,7 @@ package s3test
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -45,6 +46,21 @@ func Put(t testing.TB, c *s3.Client, bucket, key, body string) *s3.PutObjectOutp
 		t.Fatalf("putting %s/%s: %v", bucket, key, err)
 	}
 	return out
+}
+
+// Get returns the content of key.
+func Get(t testing.TB, c *s3.Client, bucket, key string) string {
+	t.Helper()
+	out, err := c.GetObject(context.Background(), &s3.GetObjectInput{Bucket: &bucket, Key: &key})
+	if err != nil {
+		t.Fatalf("getting %s/%s: %v", bucket, key, err)
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	if err != nil {
+		t.Fatalf("reading %s/%s: %v", bucket, key, err)
+	}
+	return string(b)
 }
 
 // EnableVersioning turns versioning on.
