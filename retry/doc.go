@@ -20,8 +20,7 @@
 //	NameTaken           BucketAlreadyExists                       stop (opt-in: Rename)
 //	PreconditionFailed  PreconditionFailed, 412                   stop: a lost race is an answer
 //	                    … to a conditional write the call sent
-//	                    more than once (see TokenMetadataKey)     ours proven: success; none of the
-//	                                                              versions ours: stop; else ErrAmbiguousWrite
+//	                    more than once (see TokenMetadataKey)     ours proven: success; else ErrAmbiguousWrite
 //	RestartUpload       ConditionalRequestConflict on
 //	                    CompleteMultipartUpload                   stop; Error.UploadID names the upload
 //	NotEmpty            BucketNotEmpty                            stop
