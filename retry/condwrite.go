@@ -30,10 +30,8 @@ import (
 // the object (one HeadObject; when the key has no current object or the
 // bucket is versioned also ListObjectVersions and one HeadObject per older
 // version, at most 20, so a version beneath a delete marker is found) and
-// report success when our token is there; a lost race when the bucket keeps
-// every write as a version and none of the key's versions (20 at most) is
-// ours; ErrAmbiguousWrite when it cannot prove either way. A 412 to a
-// call's only send costs nothing extra.
+// report success when our token is there, ErrAmbiguousWrite when it cannot
+// prove either way. A 412 to a call's only send costs nothing extra.
 // CompleteMultipartUpload carries no token (its metadata was set when the
 // upload was created): it is proven when the object's ETag is the
 // multipart ETag of the call's parts.

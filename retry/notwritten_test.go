@@ -16,9 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/s3conflict/s3conflict/conflict"
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
-	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/retry"
 )
 
@@ -143,42 +141,4 @@ func TestIfMatchNoSuchKeySentOnce(t *testing.T) {
 	assert.NotErrorIs(t, err, retry.ErrAmbiguousWrite)
 	assert.Equal(t, 1, len(srv.Faults.Records()), "the write alone")
 	assert.Empty(t, events)
-}
-
-// A create-if-absent (If-None-Match: "*") meets a 500 that never reached
-// the object, the SDK resends it, and the resend is refused 412: another
-// writer created the key in between. Sent twice, the 412 could answer our
-// own first send; the object carries another token. On a versioned bucket
-// every version of the key is read, none is ours: a lost race, told as
-// one (it was ErrAmbiguousWrite). On an unversioned bucket ours could have
-// landed and been replaced: ambiguous.
-func TestLostRaceProvenByTheVersions(t *testing.T) {
-	t.Parallel()
-	for _, versioned := range []bool{true, false} {
-		t.Run(map[bool]string{true: "versioned", false: "unversioned"}[versioned], func(t *testing.T) {
-			t.Parallel()
-			srv := conflicttest.NewServer(t)
-			c := srv.Client(s3test.QuickSDKRetries, retry.OnConflict(fast))
-			bucket := s3test.NewBucket(t, c, false)
-			ctx := context.Background()
-			if versioned {
-				s3test.EnableVersioning(t, c, bucket)
-			}
-			for _, v := range []string{"theirs 1", "theirs 2"} {
-				_, err := srv.Client().PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("k"), Body: strings.NewReader(v)})
-				require.NoError(t, err)
-			}
-			srv.Faults.Add(conflicttest.Fault{Operation: "PutObject", Key: "k", Status: http.StatusInternalServerError,
-				Code: "InternalError", Times: 1})
-			_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("k"), Body: strings.NewReader("ours"),
-				IfNoneMatch: aws.String("*")})
-			require.ErrorIs(t, err, conflict.PreconditionFailed)
-			if versioned {
-				assert.NotErrorIs(t, err, retry.ErrAmbiguousWrite, "no version is ours: it never landed")
-			} else {
-				assert.ErrorIs(t, err, retry.ErrAmbiguousWrite, "ours could have landed and been replaced")
-			}
-			assert.Equal(t, "theirs 2", get(t, c, bucket, "k"))
-		})
-	}
 }

@@ -43,25 +43,15 @@ func (w *write) resolve(ctx context.Context, client func() *s3.Client) (resoluti
 	if len(w.tokens) == 0 && w.etag == "" {
 		return ambiguous, nil
 	}
-	h, all := w.find(ctx, client())
-	switch {
-	case h != nil:
+	if h := w.find(ctx, client()); h != nil {
 		return ours, w.output(h)
-	case all:
-		// Every version the key has, on a bucket that keeps them all, and
-		// none is ours: the write never landed, and cannot land later,
-		// its condition having failed.
-		return lostRace, nil
 	}
 	return ambiguous, nil
 }
 
 // find returns the current object, or an older version of the key, when
-// it proves the write ours; nil otherwise. all reports that it read every
-// version of the key and that the bucket kept every write as a version
-// (versioning enabled: no "null" version among them), so that nil proves
-// the write never landed (unless a version was deleted for good since).
-func (w *write) find(ctx context.Context, c *s3.Client) (_ *s3.HeadObjectOutput, all bool) {
+// it proves the write ours; nil otherwise.
+func (w *write) find(ctx context.Context, c *s3.Client) *s3.HeadObjectOutput {
 	head := func(versionID *string) *s3.HeadObjectOutput {
 		in := w.head
 		in.VersionId = versionID
@@ -73,39 +63,31 @@ func (w *write) find(ctx context.Context, c *s3.Client) (_ *s3.HeadObjectOutput,
 	}
 	cur := head(nil)
 	if w.proves(cur) {
-		return cur, false
+		return cur
 	}
 	// Our write may have landed and been replaced since: on a versioned
 	// bucket, look for it among the key's versions. No current object (a
 	// delete marker on top, or a delete on an unversioned bucket) tells
 	// nothing of versioning: look too.
-	versioned := func(id *string) bool { return id != nil && *id != "" && *id != "null" }
-	if cur != nil && !versioned(cur.VersionId) {
-		return nil, false
+	if cur != nil && (cur.VersionId == nil || *cur.VersionId == "null") {
+		return nil
 	}
 	lv, err := c.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: w.head.Bucket, Prefix: w.head.Key,
 		MaxKeys: aws.Int32(maxVersionsChecked + 1), ExpectedBucketOwner: w.head.ExpectedBucketOwner})
 	if err != nil {
-		return nil, false
+		return nil
 	}
-	all = !aws.ToBool(lv.IsTruncated) && (cur != nil || len(lv.Versions) > 0)
 	checked := 0
 	for _, v := range lv.Versions {
-		if aws.ToString(v.Key) != aws.ToString(w.head.Key) {
-			continue
-		}
-		all = all && versioned(v.VersionId)
-		if cur != nil && aws.ToString(v.VersionId) == aws.ToString(cur.VersionId) {
+		if aws.ToString(v.Key) != aws.ToString(w.head.Key) || (cur != nil && aws.ToString(v.VersionId) == aws.ToString(cur.VersionId)) {
 			continue
 		}
 		if checked++; checked > maxVersionsChecked {
-			return nil, false
+			break
 		}
-		h := head(v.VersionId)
-		if w.proves(h) {
-			return h, false
+		if h := head(v.VersionId); w.proves(h) {
+			return h
 		}
-		all = all && h != nil
 	}
-	return nil, all
+	return nil
 }
