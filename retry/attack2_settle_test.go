@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -26,6 +27,10 @@ import (
 type delayFirstPut struct {
 	next conflicttest.HTTPClient
 	key  string
+	// status, when not 0, answers the held send with this status (a
+	// gateway's 502/504 while the store is still at work) instead of a
+	// connection reset.
+	status int
 
 	mu   sync.Mutex
 	held *http.Request
@@ -51,6 +56,12 @@ func (d *delayFirstPut) Do(r *http.Request) (*http.Response, error) {
 		d.mu.Lock()
 		d.held = held
 		d.mu.Unlock()
+		if d.status != 0 {
+			h := http.Header{}
+			h.Set("Content-Type", "text/html")
+			return &http.Response{StatusCode: d.status, Status: http.StatusText(d.status), Header: h, Proto: "HTTP/1.1",
+				ProtoMajor: 1, ProtoMinor: 1, Body: io.NopCloser(strings.NewReader("<html>gateway</html>")), Request: r}, nil
+		}
 		return nil, errors.New("read: connection reset by peer")
 	}
 	held := d.held
@@ -72,6 +83,15 @@ func (d *delayFirstPut) Do(r *http.Request) (*http.Response, error) {
 // is now in the object. It must not be applied a second time.
 func TestAttack2InFlightFirstSendNotAppliedTwice(t *testing.T) {
 	t.Parallel()
+	for _, status := range []int{0, http.StatusBadGateway, http.StatusGatewayTimeout} {
+		t.Run(fmt.Sprint(status), func(t *testing.T) {
+			t.Parallel()
+			inFlightFirstSend(t, status)
+		})
+	}
+}
+
+func inFlightFirstSend(t *testing.T, status int) {
 	srv := conflicttest.NewServer(t)
 	setup := srv.Client()
 	bucket := "bkt"
@@ -79,7 +99,7 @@ func TestAttack2InFlightFirstSendNotAppliedTwice(t *testing.T) {
 	require.NoError(t, err)
 	_, err = retry.Update(context.Background(), setup, bucket, "n", retry.Incr)
 	require.NoError(t, err)
-	hook := &delayFirstPut{key: "n"}
+	hook := &delayFirstPut{key: "n", status: status}
 	c := srv.Client(func(o *s3.Options) { hook.next, o.HTTPClient = o.HTTPClient, hook })
 	u := retry.NewUpdater(c, noWait)
 	_, err = u.Update(context.Background(), bucket, "n", retry.Incr)
