@@ -70,3 +70,39 @@ func TestAttack2DeadlineDuringDeferredWait(t *testing.T) {
 		assert.LessOrEqual(t, doneB.Sub(lossAt), delay, "B waits what is left of the wait, not all of it again")
 	})
 }
+
+// Attack on 962ff3e with 22029e3: an update meets 500s to its writes (no
+// one else writes) until it gives up after MaxRounds (2). Its last round
+// leaves a contention wait (1 s) for a next round that never comes, on a
+// queue kept as a cache. A later update of the key, with the outage over,
+// must not pay that wait: it has nothing to wait for.
+func TestAttack2StaleWaitAfterGivingUp(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv := conflicttest.NewServer(t, conflicttest.WithInMemoryNetwork())
+		bg := context.Background()
+		bucket, key := "stale", "k"
+		_, err := srv.Client().CreateBucket(bg, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
+		require.NoError(t, err)
+		_, err = retry.Update(bg, srv.Client(), bucket, key, retry.Incr)
+		require.NoError(t, err)
+		var retries int
+		u := retry.NewUpdater(srv.Client(), func(o *retry.UpdateOptions) {
+			o.MaxRounds = 2
+			o.Contention = func() backoff.BackOff { return backoff.NewConstantBackOff(time.Second) }
+			o.OnEvent = func(e retry.Event) {
+				if e.Action == retry.Retry {
+					retries++
+				}
+			}
+		})
+		srv.Faults.Add(conflicttest.Fault{Operation: "PutObject", Status: 500, Code: "InternalError", Times: 2})
+		_, err = u.Update(bg, bucket, key, retry.Incr)
+		require.Error(t, err)
+		t.Logf("gave up: %v; Retry events: %d", err, retries)
+		start := time.Now()
+		_, err = u.Update(bg, bucket, key, retry.Incr)
+		require.NoError(t, err)
+		assert.Equal(t, time.Duration(0), time.Since(start), "a fresh update after the outage waits for nothing")
+		assert.Equal(t, 1, retries, "one Retry event per round that was retried (2 rounds, 1 retry)")
+	})
+}
