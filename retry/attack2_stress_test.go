@@ -69,17 +69,17 @@ func TestAttack2StressFaults(t *testing.T) {
 			srv := conflicttest.NewServer(t)
 			setup := srv.Client()
 			bucket := s3test.NewBucket(t, setup, false)
-			srv.Faults.Add(conflicttest.Fault{Operation: "PutObject", Status: 500, Code: "InternalError", Probability: 0.05})
-			srv.Faults.Add(conflicttest.Fault{Operation: "PutObject", LoseResponse: true, Probability: 0.05})
-			srv.Faults.Add(conflicttest.Fault{Operation: "PutObject", Status: 503, Code: "SlowDown", Probability: 0.05})
+			srv.Faults.Add(conflicttest.Fault{Operation: "PutObject", Status: 500, Code: "InternalError", Probability: 0.15})
+			srv.Faults.Add(conflicttest.Fault{Operation: "PutObject", LoseResponse: true, Probability: 0.15})
+			srv.Faults.Add(conflicttest.Fault{Operation: "PutObject", Status: 503, Code: "SlowDown", Probability: 0.15})
 			srv.Faults.Add(conflicttest.Fault{Operation: "GetObject", Status: 500, Code: "InternalError", Probability: 0.03})
 			var ups [4]*retry.Updater
 			for i := range ups {
-				post := &fail500After{p: 0.05, rng: rand.New(rand.NewPCG(uint64(i), 7))}
+				post := &fail500After{p: 0.15, rng: rand.New(rand.NewPCG(uint64(i), 7))}
 				c := srv.Client(rt, func(o *s3.Options) { post.next, o.HTTPClient = o.HTTPClient, post })
 				ups[i] = retry.NewUpdater(c, noWait)
 			}
-			const perG = 12
+			const perG = 20
 			var mu sync.Mutex
 			var ok, amb, other int
 			var otherErrs []error
