@@ -107,3 +107,37 @@ func TestAttack2LostRaceLandsLater(t *testing.T) {
 		assert.NotEqual(t, "mine", get(t, other, "bkt", "lock"), "a write reported as a lost race landed later")
 	}
 }
+
+// The same with If-Match: the other client writes "theirs" before the
+// resend (refused 412, no version ours: a plain lost race), then writes
+// back the bytes of v0 (same ETag). Our delayed first send, If-Match v0's
+// ETag, arrives and lands.
+func TestAttack2LostRaceLandsLaterIfMatch(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := conflicttest.NewServer(t)
+	other := srv.Client()
+	bucket, key := aws.String("bkt"), aws.String("k")
+	_, err := other.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: bucket})
+	require.NoError(t, err)
+	_, err = other.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: bucket,
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}})
+	require.NoError(t, err)
+	v0, err := other.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: key, Body: strings.NewReader("v0")})
+	require.NoError(t, err)
+	hook := &holdFirst{match: func(r *http.Request) bool { return r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/k") },
+		then: func() {
+			_, err := other.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: key, Body: strings.NewReader("theirs")})
+			assert.NoError(t, err)
+		}}
+	c := srv.Client(retry.OnConflict(fast), func(o *s3.Options) { hook.next, o.HTTPClient = o.HTTPClient, hook })
+	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: key, Body: strings.NewReader("mine"), IfMatch: v0.ETag})
+	require.ErrorIs(t, err, conflict.PreconditionFailed)
+	plainLostRace := !assert.ErrorIs(t, err, retry.ErrAmbiguousWrite, "sent twice, one send unanswered: ambiguous")
+	_, err = other.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: key, Body: strings.NewReader("v0")})
+	require.NoError(t, err)
+	t.Logf("the delayed first send was answered %d", hook.release())
+	if plainLostRace {
+		assert.NotEqual(t, "mine", get(t, other, "bkt", "k"), "a write reported as a lost race landed later")
+	}
+}
