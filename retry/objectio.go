@@ -148,13 +148,14 @@ func (e *settledErr) Error() string { return e.err.Error() }
 // is the only decision-maker of the request; inside Do, it sends once and
 // Do decides.
 func (u *Updater) put(ctx context.Context, in *s3.PutObjectInput, body []byte) (*s3.PutObjectOutput, int, error) {
-	unknown := 0
+	unknown, counted := 0, false
 	count := func(o *s3.Options) {
 		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
 			return s.Finalize.Add(middleware.FinalizeMiddlewareFunc("s3conflict.CountSends",
 				func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (
 					middleware.FinalizeOutput, middleware.Metadata, error,
 				) {
+					counted = true
 					out, md, err := next.HandleFinalize(ctx, in)
 					if st := s3err.Status(err); err != nil && (st == 0 || st >= 500) {
 						unknown++
@@ -186,6 +187,12 @@ func (u *Updater) put(ctx context.Context, in *s3.PutObjectInput, body []byte) (
 	}
 	if errors.As(err, &se) {
 		err = se.err
+	}
+	if err != nil && !counted {
+		// The client ignored the options (an ObjectClient of the
+		// caller's that does not pass them on): its sends were not
+		// counted, and any of them may have landed.
+		unknown = max(unknown, 1)
 	}
 	return out, unknown, err
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -22,7 +23,7 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 	q.unsure = nil
 	u.mu.Unlock()
 	if unsure != nil {
-		return u.settle(ctx, k, q, unsure.w, unsure.waiters, nil)
+		return u.settle(ctx, k, q, unsure.w, unsure.waiters, nil, nil)
 	}
 	if snap == nil {
 		u.mu.Lock()
@@ -130,7 +131,15 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 	if in.Metadata, ok = stampMetadata(snap.user, token, snap); ok {
 		pw.token = token
 	}
-	out, unknown, err := u.put(ctx, in, body)
+	out, unknown, err, cur, gaveUp := u.putSettled(ctx, k, in, body, pw)
+	if gaveUp {
+		u.mu.Lock()
+		for _, w := range batch {
+			deliver(w, result{err: ambiguousUpdate(k, err)})
+		}
+		u.mu.Unlock()
+		return nil
+	}
 	if err == nil {
 		u.mu.Lock()
 		u.finish(batch, Committed{ETag: aws.ToString(out.ETag), VersionID: aws.ToString(out.VersionId)})
@@ -158,7 +167,46 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 		return nil
 	}
 	pw.clean = lost && unknown == 0
-	return u.settle(ctx, k, q, pw, batch, err)
+	return u.settle(ctx, k, q, pw, batch, err, cur)
+}
+
+// unknownResends is how many times putSettled sends a write again after
+// sends whose outcome it could not learn, while the object shows that
+// nobody wrote and ours has not landed: as many as the SDK's retryer would
+// by default.
+const unknownResends = 2
+
+// putSettled sends the write pw describes. A send whose outcome is unknown
+// (no answer, or a 5xx: see settleFirst) is settled by reading the object
+// at once: ours there, or another writer's write on top of our base, ends
+// it (cur is that read, for settle); neither, the very same request (same
+// token, same body) goes again after a short wait, so that an earlier send
+// still on its way and this one are one write to every proof. After
+// unknownResends, gaveUp: an earlier send may still land.
+func (u *Updater) putSettled(ctx context.Context, k objectKey, in *s3.PutObjectInput, body []byte, pw pendingWrite) (
+	out *s3.PutObjectOutput, unknown int, err error, cur *snapshot, gaveUp bool,
+) {
+	for resends := 0; ; resends++ {
+		o, n, perr := u.put(ctx, in, body)
+		out, err = o, perr
+		unknown += n
+		if err == nil || ctx.Err() != nil || n == 0 || isLostRace(err) {
+			return out, unknown, err, nil, false
+		}
+		s, rerr := u.read(ctx, k, false)
+		if rerr != nil {
+			return out, unknown, err, nil, false // settle reads again
+		}
+		if judge(pw, s) == landed || s.headMark() != pw.base {
+			return out, unknown, err, s, false
+		}
+		if resends == unknownResends {
+			return out, unknown, err, nil, true
+		}
+		if werr := u.opts.Sleep(ctx, (20*time.Millisecond)<<resends); werr != nil {
+			return out, unknown, err, nil, false
+		}
+	}
 }
 
 // uncontended reports a batch none of whose updates lost a race.

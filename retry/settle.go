@@ -5,19 +5,23 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/s3conflict/s3conflict/conflict"
 	"github.com/s3conflict/s3conflict/internal/s3err"
 )
 
-// settle reads the object to learn whether pw, carrying batch's changes,
-// landed after an answer that does not tell (cause; nil when the answer
-// never came), and acts on it.
-func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingWrite, batch []*waiter, cause error) error {
-	cur := &snapshot{}
+// settle reads the object (unless cur is a read made since the write) to
+// learn whether pw, carrying batch's changes, landed after an answer that
+// does not tell (cause; nil when the answer never came), and acts on it.
+func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingWrite, batch []*waiter, cause error, cur *snapshot) error {
 	var err error
-	if !pw.clean {
+	switch {
+	case cur != nil:
+	case pw.clean:
+		cur = &snapshot{}
+	default:
 		cur, err = u.read(ctx, k, false)
 	}
 	u.mu.Lock()
@@ -55,15 +59,18 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 		}
 		return nil
 	}
+	if !pw.clean && cur.headMark() == pw.base {
+		// Nobody wrote and ours is not there, yet its outcome was
+		// unknown (putSettled could not read in time): a send may still
+		// be on its way. Writing again with another token could apply
+		// the update twice.
+		for _, w := range batch {
+			deliver(w, result{err: ambiguousUpdate(k, cause)})
+		}
+		return nil
+	}
 	u.requeue(q, batch, lostError(k, cause))
 	q.createRefused = pw.clean && pw.base == rootMark
-	if !pw.clean && cur.headMark() == pw.base {
-		// Nobody wrote: the answer was lost or refused with a 5xx, and
-		// the write did not land. Not a race: write again on the state
-		// just read, after the wait.
-		u.rememberLocked(q, cur)
-		return u.backOff(ctx, k, q, 0)
-	}
 	if q.losses++; q.losses >= 2 {
 		q.watch, q.seen, q.confirm = true, nil, false
 		if !pw.clean { // cur was read
@@ -199,6 +206,9 @@ func lostError(k objectKey, cause error) *conflict.Error {
 // has just got its result (success, or MaxRounds reached) returns without
 // it. Called with u.mu held; it releases it while reporting.
 func (u *Updater) backOff(ctx context.Context, k objectKey, q *queue, d time.Duration) error {
+	if !slices.ContainsFunc(q.pending, func(w *waiter) bool { return w.state == queued }) {
+		return nil // every update of the round has its result: no round follows
+	}
 	if q.bo == nil {
 		q.bo = u.opts.Contention()
 	}
@@ -224,9 +234,10 @@ func (u *Updater) wait(ctx context.Context, q *queue) error {
 	if d <= 0 {
 		return nil
 	}
+	start := u.opts.Now()
 	if err := u.opts.Sleep(ctx, d); err != nil {
 		u.mu.Lock()
-		q.due = max(q.due, d) // owed to whoever leads next
+		q.due = max(q.due, d-u.opts.Now().Sub(start)) // what is left, owed to whoever leads next
 		u.mu.Unlock()
 		return err
 	}
