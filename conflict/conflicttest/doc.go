@@ -79,8 +79,7 @@
 //     versitygw ([NewRealServer]);
 //   - Object Lock headers on CreateMultipartUpload (the bucket's default
 //     retention applies), GetObject and HeadObject — versitygw;
-//   - conditions on CopyObject's destination and the ETags of
-//     DeleteObjects (ignored) — neither;
+//   - the ETags of DeleteObjects (ignored) — neither;
 //   - object tagging and GetObjectAttributes (501) — versitygw; object ACLs,
 //     restore, select, torrent (501) — neither;
 //   - replication, notification, logging, accelerate, request payment,

@@ -92,12 +92,13 @@ func (b *bucketConfig) serveObjectLock(w http.ResponseWriter, r *http.Request, s
 	return true
 }
 
-// copyObject lets gofakes3 copy, then answers with the new version's ID
+// copyObject lets gofakes3 copy (the store checks the copy's conditions,
+// see copyConditions), then answers with the new version's ID
 // (gofakes3 gives the source's) and locks the new version as putLocked
 // does.
 func (b *bucketConfig) copyObject(w http.ResponseWriter, r *http.Request, st *store, bucket, key string) {
 	rec := httptest.NewRecorder()
-	b.next.ServeHTTP(rec, r)
+	b.next.ServeHTTP(rec, copyConditions(r))
 	for k, v := range rec.Header() {
 		w.Header()[k] = v
 	}

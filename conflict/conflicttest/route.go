@@ -98,6 +98,25 @@ func (f *fixETag) Write(p []byte) (int, error) {
 	return f.ResponseWriter.Write(p)
 }
 
+// copyConditions hands a CopyObject's If-Match and If-None-Match to the
+// store's CopyObject, which gofakes3 gives only the request's X-Amz-
+// headers: under copyIfMatch and copyIfNoneMatch.
+func copyConditions(r *http.Request) *http.Request {
+	im, inm := r.Header.Get("If-Match"), r.Header.Get("If-None-Match")
+	if im == "" && inm == "" {
+		return r
+	}
+	r = r.Clone(r.Context())
+	for h, v := range map[string]string{copyIfMatch: im, copyIfNoneMatch: inm} {
+		if v != "" {
+			r.Header.Set(h, v)
+		}
+	}
+	r.Header.Del("If-Match")
+	r.Header.Del("If-None-Match")
+	return r
+}
+
 // headAsGet hands gofakes3 a HeadObject as GetObject: gofakes3 heads the
 // latest version whatever the versionId. The HTTP server discards the body
 // of an answer to HEAD, so the headers are exactly GetObject's.

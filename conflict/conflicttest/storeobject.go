@@ -247,5 +247,35 @@ func (s *store) DeleteMultiVersions(bucket string, objects ...gofakes3.ObjectID)
 }
 
 func (s *store) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string) (gofakes3.CopyObjectResult, error) {
-	return gofakes3.CopyObject(s, srcBucket, srcKey, dstBucket, dstKey, meta)
+	var cond *gofakes3.PutConditions
+	meta = maps.Clone(meta)
+	for h, set := range map[string]func(*gofakes3.PutConditions, string){
+		copyIfMatch:     func(c *gofakes3.PutConditions, v string) { c.IfMatch = &v },
+		copyIfNoneMatch: func(c *gofakes3.PutConditions, v string) { c.IfNoneMatch = &v },
+	} {
+		if v, ok := meta[h]; ok {
+			if cond == nil {
+				cond = &gofakes3.PutConditions{}
+			}
+			set(cond, v)
+			delete(meta, h)
+		}
+	}
+	src, err := s.GetObject(srcBucket, srcKey, nil)
+	if err != nil {
+		return gofakes3.CopyObjectResult{}, err
+	}
+	defer src.Contents.Close()
+	// PutObject checks the conditions and writes under one lock.
+	if _, err := s.PutObject(dstBucket, dstKey, meta, src.Contents, src.Size, cond); err != nil {
+		return gofakes3.CopyObjectResult{}, err
+	}
+	return gofakes3.CopyObjectResult{ETag: gofakes3.FormatETag(src.Hash), LastModified: gofakes3.NewContentTime(time.Now())}, nil
 }
+
+// The headers that carry a CopyObject's conditions to the store (see
+// copyConditions); gofakes3 passes X-Amz- headers on as metadata.
+const (
+	copyIfMatch     = "X-Amz-Conflicttest-If-Match"
+	copyIfNoneMatch = "X-Amz-Conflicttest-If-None-Match"
+)

@@ -131,3 +131,28 @@ func TestStoreMultipartETag(t *testing.T) {
 	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: b, Key: k, Body: strings.NewReader("again"), IfMatch: aws.String(etag)})
 	assert.Equal(t, conflict.PreconditionFailed, conflict.Classify(err), "no longer the object's")
 }
+
+// CopyObject's conditions on its destination, as S3 checks them: If-Match
+// with the destination's ETag copies, with another ETag is 412, on a
+// missing key 404; If-None-Match "*" copies only onto a missing key.
+func TestStoreCopyConditions(t *testing.T) {
+	c := conflicttest.NewServer(t).Client()
+	ctx := context.Background()
+	b := aws.String("copies")
+	mkBucket(t, c, *b)
+	put(t, c, *b, "src", "source")
+	dst := put(t, c, *b, "dst", "theirs")
+	cp := func(key string, ifMatch, ifNoneMatch *string) error {
+		_, err := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: b, Key: aws.String(key), CopySource: aws.String(*b + "/src"),
+			IfMatch: ifMatch, IfNoneMatch: ifNoneMatch})
+		return err
+	}
+	assert.Equal(t, conflict.PreconditionFailed, conflict.Classify(cp("dst", nil, aws.String("*"))))
+	assert.Equal(t, conflict.PreconditionFailed, conflict.Classify(cp("dst", aws.String(`"00000000000000000000000000000000"`), nil)))
+	assert.Equal(t, "NoSuchKey", code(cp("missing", aws.String(aws.ToString(dst.ETag)), nil)))
+	assert.Equal(t, "theirs", body(t, c, *b, "dst", nil), "refused copies wrote nothing")
+	require.NoError(t, cp("dst", dst.ETag, nil))
+	assert.Equal(t, "source", body(t, c, *b, "dst", nil))
+	require.NoError(t, cp("fresh", nil, aws.String("*")))
+	assert.Equal(t, "source", body(t, c, *b, "fresh", nil))
+}

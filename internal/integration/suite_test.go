@@ -234,9 +234,9 @@ type doFunc func(*http.Request) (*http.Response, error)
 func (f doFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
 
 // A conditional completion on an existing key is refused, on both servers.
-// Both ignore If-None-Match / If-Match on CopyObject's destination
-// (versitygw v1.8.0 honours only the copy-source conditions), so no local
-// server can test that one: its 412 is covered by the stub tests.
+// versitygw v1.8.0 ignores If-None-Match / If-Match on CopyObject's
+// destination (it honours only the copy-source conditions); the in-process
+// server checks them (conflicttest TestStoreCopyConditions).
 func TestConditionsOnComplete(t *testing.T) {
 	both(t, func(t *testing.T, b backend) {
 		c := b.client(nil, retry.OnConflict())
