@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/retry"
 )
 
@@ -23,18 +24,14 @@ import (
 // Never a plain refusal.
 func TestAttack2LandedNoTokenNeverPlainLostRace(t *testing.T) {
 	t.Parallel()
-	for _, op := range []string{"complete"} { // "copy": conflicttest ignores its conditions (TestAttack2ConflicttestCopyIfMatch)
+	for _, op := range []string{"complete", "copy"} {
 		t.Run(op, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			srv := conflicttest.NewServer(t)
 			other := srv.Client()
 			bucket, key := aws.String("bkt"), aws.String("k")
-			_, err := other.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: bucket})
-			require.NoError(t, err)
-			_, err = other.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: bucket,
-				VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}})
-			require.NoError(t, err)
+			s3test.VersionedBucket(t, other, *bucket)
 			v0, err := other.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: key, Body: strings.NewReader("v0")})
 			require.NoError(t, err)
 			_, err = other.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: aws.String("src"), Body: strings.NewReader("source")})

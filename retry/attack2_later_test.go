@@ -11,12 +11,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3conflict/s3conflict/conflict"
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/retry"
 )
 
@@ -83,11 +83,7 @@ func TestAttack2LostRaceLandsLater(t *testing.T) {
 	srv := conflicttest.NewServer(t)
 	other := srv.Client()
 	bucket, key := aws.String("bkt"), aws.String("lock")
-	_, err := other.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: bucket})
-	require.NoError(t, err)
-	_, err = other.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: bucket,
-		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}})
-	require.NoError(t, err)
+	s3test.VersionedBucket(t, other, *bucket)
 	hook := &holdFirst{match: func(r *http.Request) bool {
 		return r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/lock")
 	},
@@ -96,7 +92,7 @@ func TestAttack2LostRaceLandsLater(t *testing.T) {
 			assert.NoError(t, err)
 		}}
 	c := srv.Client(retry.OnConflict(fast), func(o *s3.Options) { hook.next, o.HTTPClient = o.HTTPClient, hook })
-	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: key, Body: strings.NewReader("mine"), IfNoneMatch: aws.String("*")})
+	_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: key, Body: strings.NewReader("mine"), IfNoneMatch: aws.String("*")})
 	require.ErrorIs(t, err, conflict.PreconditionFailed)
 	plainLostRace := !assert.ErrorIs(t, err, retry.ErrAmbiguousWrite, "sent twice, one send unanswered: ambiguous")
 	_, err = other.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: bucket, Key: key})
@@ -118,11 +114,7 @@ func TestAttack2LostRaceLandsLaterIfMatch(t *testing.T) {
 	srv := conflicttest.NewServer(t)
 	other := srv.Client()
 	bucket, key := aws.String("bkt"), aws.String("k")
-	_, err := other.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: bucket})
-	require.NoError(t, err)
-	_, err = other.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: bucket,
-		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}})
-	require.NoError(t, err)
+	s3test.VersionedBucket(t, other, *bucket)
 	v0, err := other.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: key, Body: strings.NewReader("v0")})
 	require.NoError(t, err)
 	hook := &holdFirst{match: func(r *http.Request) bool { return r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/k") },
