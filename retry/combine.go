@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/cenkalti/backoff/v4"
 
 	"github.com/s3conflict/s3conflict/conflict"
@@ -55,9 +56,16 @@ func (q *queue) calm(uncontended bool) {
 	}
 }
 
+// unsureWrite is a write whose outcome its leader did not learn: what can
+// prove it (w), the updates it carries, and, when known, the request
+// itself (in, body) and the state it was made from (snap), to send it
+// again as it was.
 type unsureWrite struct {
 	w       pendingWrite
 	waiters []*waiter
+	in      *s3.PutObjectInput
+	body    []byte
+	snap    *snapshot
 }
 
 type waiterState uint8

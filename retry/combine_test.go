@@ -212,3 +212,44 @@ func TestWritesSince(t *testing.T) {
 	assert.Equal(t, -1, writesSince(nil, prev), "nothing read before")
 	assert.Equal(t, 0, writesSince(&snapshot{exists: true, etag: "x"}, &snapshot{exists: true, etag: "x"}), "no tokens, same ETag")
 }
+
+// Two updates share one write; its leader's caller leaves while the write
+// is held (nothing sent). The other caller still waits: the next round
+// finds nobody wrote and the write not there, and sends the very same
+// request again (a send still on its way and this one are one write), so
+// the waiting update commits; the leader's, carried in the same write, is
+// reported ambiguous, and it did land. Before, the waiting caller got
+// ErrAmbiguousWrite too.
+func TestCombinedUpdateOutlivesItsLeader(t *testing.T) {
+	g, u, k, read := setup(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	newWaiter := func() *waiter {
+		return &waiter{fn: incr, res: make(chan result, 1), lead: make(chan struct{}, 1), joined: time.Now()}
+	}
+	leader, other := newWaiter(), newWaiter()
+	u.mu.Lock()
+	q := &queue{pending: []*waiter{leader, other}, leader: leader}
+	u.keys[k] = q
+	u.mu.Unlock()
+	var wg sync.WaitGroup
+	var leaderErr, otherErr error
+	wg.Add(2)
+	go func() { defer wg.Done(); _, leaderErr = u.lead(ctx, k, q, leader) }()
+	go func() {
+		defer wg.Done()
+		select {
+		case r := <-other.res:
+			otherErr = r.err
+		case <-other.lead:
+			_, otherErr = u.lead(context.Background(), k, q, other)
+		}
+	}()
+	<-g.entered
+	cancel()
+	wg.Wait()
+	require.ErrorIs(t, leaderErr, context.Canceled)
+	assert.ErrorIs(t, leaderErr, ErrAmbiguousWrite)
+	require.NoError(t, otherErr, "its update was in the write, sent again as it was")
+	assert.Equal(t, "2", read(), "one write with both updates, applied once")
+	assert.Zero(t, updaterGoroutines())
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,7 +24,7 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 	q.unsure = nil
 	u.mu.Unlock()
 	if unsure != nil {
-		return u.settle(ctx, k, q, unsure.w, unsure.waiters, nil, nil)
+		return u.resettle(ctx, k, q, unsure)
 	}
 	if snap == nil {
 		u.mu.Lock()
@@ -131,6 +132,40 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 	if in.Metadata, ok = stampMetadata(snap.user, token, snap); ok {
 		pw.token = token
 	}
+	return u.commit(ctx, k, q, batch, &unsureWrite{w: pw, waiters: batch, in: in, body: body, snap: snap})
+}
+
+// resettle settles the write a leader left before its answer came: ours
+// there, or another writer's on top of its base, settle tells; neither, it
+// may still be on its way, and the very same request goes again (see
+// putSettled) for the updates it carries whose callers still wait, so
+// that the two sends are one write to every proof.
+func (u *Updater) resettle(ctx context.Context, k objectKey, q *queue, sw *unsureWrite) error {
+	u.mu.Lock()
+	waiting := slices.ContainsFunc(sw.waiters, func(w *waiter) bool { return w.state == inWrite })
+	u.mu.Unlock()
+	if sw.in == nil || !waiting { // nobody to send it for: settle, never write it again
+		return u.settle(ctx, k, q, sw.w, sw.waiters, nil, nil)
+	}
+	cur, err := u.read(ctx, k, false)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		u.mu.Lock()
+		q.unsure, q.snap = sw, nil
+		u.mu.Unlock()
+		return ctx.Err()
+	case err != nil:
+		return u.settle(ctx, k, q, sw.w, sw.waiters, nil, nil)
+	case judge(sw.w, cur) != landed && cur.headMark() == sw.w.base:
+		return u.commit(ctx, k, q, sw.waiters, sw)
+	}
+	return u.settle(ctx, k, q, sw.w, sw.waiters, nil, cur)
+}
+
+// commit sends the write sw describes, carrying batch's changes, and acts
+// on its outcome.
+func (u *Updater) commit(ctx context.Context, k objectKey, q *queue, batch []*waiter, sw *unsureWrite) error {
+	in, body, snap, pw := sw.in, sw.body, sw.snap, sw.w
 	out, unknown, err, cur, gaveUp := u.putSettled(ctx, k, in, body, pw)
 	if gaveUp {
 		u.mu.Lock()
@@ -153,7 +188,7 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 	}
 	if ctx.Err() != nil {
 		u.mu.Lock()
-		q.unsure, q.snap = &unsureWrite{w: pw, waiters: batch}, nil
+		q.unsure, q.snap = sw, nil
 		u.mu.Unlock()
 		return ctx.Err()
 	}
