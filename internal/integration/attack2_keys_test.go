@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -36,27 +35,12 @@ func TestAttack2OddKeysNeverALostRace(t *testing.T) {
 				if err != nil {
 					t.Skipf("key %q refused: %v", key, err)
 				}
-				var once sync.Once
-				lost := false
-				c := b.client(nil, retry.OnConflict(fast), func(o *s3.Options) {
-					next := o.HTTPClient
-					o.HTTPClient = doFunc(func(r *http.Request) (*http.Response, error) {
-						first := false
-						if r.Method == http.MethodPut && r.Header.Get("If-Match") != "" {
-							once.Do(func() { first = true })
-						}
-						resp, err := next.Do(r)
-						if !first || err != nil {
-							return resp, err
-						}
-						resp.Body.Close()
-						lost = resp.StatusCode == http.StatusOK
-						s3test.Put(t, plain, bucket, key, "theirs")
-						return nil, fmt.Errorf("read: connection reset by peer")
-					})
-				})
+				lost := new(bool)
+				c := b.client(nil, retry.OnConflict(fast), loseFirstAnswer(lost,
+					func(r *http.Request) bool { return r.Method == http.MethodPut && r.Header.Get("If-Match") != "" },
+					func() { s3test.Put(t, plain, bucket, key, "theirs") }))
 				_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String(key), Body: strings.NewReader("mine"), IfMatch: v0.ETag})
-				require.True(t, lost, "the first send landed and its answer was lost")
+				require.True(t, *lost, "the first send landed and its answer was lost")
 				lv, lerr := plain.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: &bucket, Prefix: aws.String(key)})
 				if lerr == nil {
 					for _, v := range lv.Versions {

@@ -59,31 +59,40 @@ func TestAttack2LandedWriteNeverALostRace(t *testing.T) {
 						VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusSuspended}})
 					require.NoError(t, err)
 				}
-				var once sync.Once
-				lost := false
-				c := b.client(nil, retry.OnConflict(fast), func(o *s3.Options) {
-					next := o.HTTPClient
-					o.HTTPClient = doFunc(func(r *http.Request) (*http.Response, error) {
-						first := false
-						if r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/k") {
-							once.Do(func() { first = true })
-						}
-						resp, err := next.Do(r)
-						if !first || err != nil {
-							return resp, err
-						}
-						resp.Body.Close()
-						lost = resp.StatusCode == http.StatusOK
-						tc.then(t, plain, bucket)
-						return nil, fmt.Errorf("read: connection reset by peer")
-					})
-				})
+				lost := new(bool)
+				c := b.client(nil, retry.OnConflict(fast), loseFirstAnswer(lost,
+					func(r *http.Request) bool { return r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/k") },
+					func() { tc.then(t, plain, bucket) }))
 				_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("k"), Body: strings.NewReader("mine"), IfMatch: v0.ETag})
-				require.True(t, lost, "the first send landed and its answer was lost")
+				require.True(t, *lost, "the first send landed and its answer was lost")
 				if err != nil {
 					assert.ErrorIs(t, err, retry.ErrAmbiguousWrite, "our write landed: never a plain %v", err)
 				}
 			})
+		})
+	}
+}
+
+// loseFirstAnswer is a client option: the first request match accepts
+// reaches the server, then its answer is dropped (a connection reset),
+// then runs; *lost tells whether that send had succeeded.
+func loseFirstAnswer(lost *bool, match func(*http.Request) bool, then func()) func(*s3.Options) {
+	var once sync.Once
+	return func(o *s3.Options) {
+		next := o.HTTPClient
+		o.HTTPClient = doFunc(func(r *http.Request) (*http.Response, error) {
+			first := false
+			if match(r) {
+				once.Do(func() { first = true })
+			}
+			resp, err := next.Do(r)
+			if !first || err != nil {
+				return resp, err
+			}
+			resp.Body.Close()
+			*lost = resp.StatusCode == http.StatusOK
+			then()
+			return nil, fmt.Errorf("read: connection reset by peer")
 		})
 	}
 }
