@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
 	"github.com/s3conflict/s3conflict/internal/baseline"
@@ -98,7 +99,7 @@ func newBench(s baseline.Strategy, m conflicttest.Model, calls int) *bench {
 	})
 	count := func(o *s3.Options) {
 		model := inj.Client(o.HTTPClient)
-		o.HTTPClient = doFunc(func(r *http.Request) (*http.Response, error) {
+		o.HTTPClient = smithyhttp.ClientDoFunc(func(r *http.Request) (*http.Response, error) {
 			if id, ok := r.Context().Value(callKey{}).(int); ok {
 				b.mu.Lock()
 				b.res.Requests[id]++
@@ -110,10 +111,6 @@ func newBench(s baseline.Strategy, m conflicttest.Model, calls int) *bench {
 	b.client = stub.Client(append([]func(*s3.Options){count}, s.ClientOptions...)...)
 	return b
 }
-
-type doFunc func(*http.Request) (*http.Response, error)
-
-func (f doFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
 
 // call makes call number id under s, recording when it was made and ended.
 func (b *bench) call(s baseline.Strategy, id int, fn func(context.Context, *s3.Client) error) {
