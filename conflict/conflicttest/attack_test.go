@@ -19,6 +19,7 @@ import (
 
 	"github.com/s3conflict/s3conflict/conflict"
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/retry"
 )
 
@@ -117,8 +118,7 @@ func TestModel64ConditionalCreators(t *testing.T) {
 // with 64 IDs, the last write latest.
 func TestStore64Versions(t *testing.T) {
 	c := conflicttest.NewServer(t).Client()
-	mkBucket(t, c, "busy")
-	setVersioning(t, c, "busy", types.BucketVersioningStatusEnabled)
+	s3test.VersionedBucket(t, c, "busy")
 	var wg sync.WaitGroup
 	for i := range 64 {
 		wg.Add(1)

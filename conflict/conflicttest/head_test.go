@@ -7,11 +7,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3test"
 )
 
 // HeadObject answers what GetObject's headers answer, for the latest
@@ -23,8 +23,7 @@ func TestHeadObjectAnswersGetObjectsHeaders(t *testing.T) {
 	srv := conflicttest.NewServer(t)
 	c := srv.Client()
 	ctx := context.Background()
-	mkBucket(t, c, "heads")
-	setVersioning(t, c, "heads", types.BucketVersioningStatusEnabled)
+	s3test.VersionedBucket(t, c, "heads")
 	first, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("heads"), Key: aws.String("k"),
 		Body: strings.NewReader("first"), Metadata: map[string]string{"token": "T1"}})
 	require.NoError(t, err)

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3test"
 )
 
 // The in-process server limits user metadata as S3 does: 2 KB (2048
@@ -28,7 +29,7 @@ func TestServerMetadataLimitIsS3s(t *testing.T) {
 	c := srv.Client()
 	ctx := context.Background()
 	mkBucket(t, c, "meta")
-	put(t, c, "meta", "src", "source")
+	s3test.Put(t, c, "meta", "src", "source")
 	sized := map[string]map[string]string{
 		"ascii": {"k": strings.Repeat("a", 2047)},
 		"utf8":  {"kk": strings.Repeat("é", 1023)}, // 2 + 2046 bytes

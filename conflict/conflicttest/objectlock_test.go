@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/precheck"
 )
 
@@ -41,7 +42,7 @@ func TestObjectLockEnforced(t *testing.T) {
 		return err
 	}
 
-	v1 := put(t, c, *b, "k", "governed").VersionId
+	v1 := s3test.Put(t, c, *b, "k", "governed").VersionId
 	ret, err := c.GetObjectRetention(ctx, &s3.GetObjectRetentionInput{Bucket: b, Key: aws.String("k"), VersionId: v1})
 	require.NoError(t, err)
 	assert.Equal(t, types.ObjectLockRetentionModeGovernance, ret.Retention.Mode, "the bucket's default")
@@ -89,11 +90,11 @@ func TestObjectLockAbsent(t *testing.T) {
 	c := conflicttest.NewServer(t).Client()
 	ctx := context.Background()
 	mkBucket(t, c, "plain")
-	put(t, c, "plain", "k", "x")
+	s3test.Put(t, c, "plain", "k", "x")
 	_, err := c.GetObjectRetention(ctx, &s3.GetObjectRetentionInput{Bucket: aws.String("plain"), Key: aws.String("k")})
 	assert.Equal(t, "InvalidRequest", code(err))
 	lockBucket(t, c, "vault")
-	put(t, c, "vault", "k", "x")
+	s3test.Put(t, c, "vault", "k", "x")
 	_, err = c.GetObjectRetention(ctx, &s3.GetObjectRetentionInput{Bucket: aws.String("vault"), Key: aws.String("k")})
 	assert.Equal(t, "NoSuchObjectLockConfiguration", code(err))
 	_, err = c.GetObjectLegalHold(ctx, &s3.GetObjectLegalHoldInput{Bucket: aws.String("vault"), Key: aws.String("k")})
@@ -108,7 +109,7 @@ func TestObjectLockPrecheck(t *testing.T) {
 	c := srv.Client()
 	ctx := context.Background()
 	lockBucket(t, c, "vault")
-	v := put(t, c, "vault", "kept", "data").VersionId
+	v := s3test.Put(t, c, "vault", "kept", "data").VersionId
 	_, err := c.PutObjectLegalHold(ctx, &s3.PutObjectLegalHoldInput{Bucket: aws.String("vault"), Key: aws.String("kept"), VersionId: v,
 		LegalHold: &types.ObjectLockLegalHold{Status: types.ObjectLockLegalHoldStatusOn}})
 	require.NoError(t, err)

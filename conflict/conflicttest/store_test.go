@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/s3conflict/s3conflict/conflict"
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/precheck"
 )
 
@@ -58,29 +58,15 @@ func body(t *testing.T, c *s3.Client, bucket, key string, versionID *string) str
 	return string(b)
 }
 
-func put(t *testing.T, c *s3.Client, bucket, key, content string) *s3.PutObjectOutput {
-	t.Helper()
-	out, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: strings.NewReader(content)})
-	require.NoError(t, err)
-	return out
-}
-
-func setVersioning(t *testing.T, c *s3.Client, bucket string, status types.BucketVersioningStatus) {
-	t.Helper()
-	_, err := c.PutBucketVersioning(context.Background(), &s3.PutBucketVersioningInput{Bucket: &bucket,
-		VersioningConfiguration: &types.VersioningConfiguration{Status: status}})
-	require.NoError(t, err)
-}
-
 // In a bucket that never had versioning every key has one version, "null",
 // and deleting it by that ID — one at a time or in a batch — removes it.
 func TestStoreNullVersionDeletes(t *testing.T) {
 	c := conflicttest.NewServer(t).Client()
 	ctx := context.Background()
 	mkBucket(t, c, "plain")
-	put(t, c, "plain", "a", "1")
-	put(t, c, "plain", "b", "2")
-	put(t, c, "plain", "b", "3")
+	s3test.Put(t, c, "plain", "a", "1")
+	s3test.Put(t, c, "plain", "b", "2")
+	s3test.Put(t, c, "plain", "b", "3")
 	assert.Equal(t, []entry{{Key: "a", VersionID: "null", Latest: true, Body: "1"}, {Key: "b", VersionID: "null", Latest: true, Body: "3"}},
 		versions(t, c, "plain"), "one version per key")
 
@@ -102,9 +88,9 @@ func TestStoreVersionsAfterEnabling(t *testing.T) {
 	c := conflicttest.NewServer(t).Client()
 	ctx := context.Background()
 	mkBucket(t, c, "docs")
-	put(t, c, "docs", "k", "before")
-	setVersioning(t, c, "docs", types.BucketVersioningStatusEnabled)
-	v1 := aws.ToString(put(t, c, "docs", "k", "after").VersionId)
+	s3test.Put(t, c, "docs", "k", "before")
+	s3test.EnableVersioning(t, c, "docs")
+	v1 := aws.ToString(s3test.Put(t, c, "docs", "k", "after").VersionId)
 	require.NotEmpty(t, v1)
 	require.NotEqual(t, "null", v1)
 
@@ -132,12 +118,13 @@ func TestStoreVersionsAfterEnabling(t *testing.T) {
 func TestStoreVersionsSuspended(t *testing.T) {
 	c := conflicttest.NewServer(t).Client()
 	ctx := context.Background()
-	mkBucket(t, c, "paused")
-	setVersioning(t, c, "paused", types.BucketVersioningStatusEnabled)
-	v1 := aws.ToString(put(t, c, "paused", "k", "one").VersionId)
-	setVersioning(t, c, "paused", types.BucketVersioningStatusSuspended)
-	assert.Equal(t, "null", aws.ToString(put(t, c, "paused", "k", "two").VersionId))
-	put(t, c, "paused", "k", "three")
+	s3test.VersionedBucket(t, c, "paused")
+	v1 := aws.ToString(s3test.Put(t, c, "paused", "k", "one").VersionId)
+	_, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("paused"),
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusSuspended}})
+	require.NoError(t, err)
+	assert.Equal(t, "null", aws.ToString(s3test.Put(t, c, "paused", "k", "two").VersionId))
+	s3test.Put(t, c, "paused", "k", "three")
 	assert.Equal(t, []entry{{Key: "k", VersionID: "null", Latest: true, Body: "three"}, {Key: "k", VersionID: v1, Body: "one"}},
 		versions(t, c, "paused"))
 
@@ -157,11 +144,11 @@ func TestEmptyFirstOnVersionedBucket(t *testing.T) {
 	ctx := context.Background()
 	for _, name := range []string{"never-versioned", "versioned"} {
 		mkBucket(t, c, name)
-		put(t, c, name, "old", "from before versioning")
+		s3test.Put(t, c, name, "old", "from before versioning")
 		if name == "versioned" {
-			setVersioning(t, c, name, types.BucketVersioningStatusEnabled)
-			put(t, c, name, "old", "second")
-			put(t, c, name, "dir/new", "x")
+			s3test.EnableVersioning(t, c, name)
+			s3test.Put(t, c, name, "old", "second")
+			s3test.Put(t, c, name, "dir/new", "x")
 			_, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(name), Key: aws.String("dir/new")})
 			require.NoError(t, err)
 		}
@@ -199,7 +186,7 @@ func TestStoreConditionalDelete(t *testing.T) {
 	c := conflicttest.NewServer(t).Client()
 	ctx := context.Background()
 	mkBucket(t, c, "cond")
-	etag := put(t, c, "cond", "k", "v1").ETag
+	etag := s3test.Put(t, c, "cond", "k", "v1").ETag
 	del := func(ifMatch string, versionID *string) error {
 		_, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("cond"), Key: aws.String("k"),
 			IfMatch: aws.String(ifMatch), VersionId: versionID})
@@ -212,8 +199,8 @@ func TestStoreConditionalDelete(t *testing.T) {
 	assert.Equal(t, "<404>", body(t, c, "cond", "k", nil))
 	assert.Equal(t, "NoSuchKey", code(del("*", nil)), "nothing to match")
 
-	setVersioning(t, c, "cond", types.BucketVersioningStatusEnabled)
-	v := put(t, c, "cond", "k", "v2")
+	s3test.EnableVersioning(t, c, "cond")
+	v := s3test.Put(t, c, "cond", "k", "v2")
 	require.NoError(t, del("*", v.VersionId), "any ETag, that version")
 	assert.Empty(t, versions(t, c, "cond"))
 }
@@ -222,9 +209,8 @@ func TestStoreConditionalDelete(t *testing.T) {
 func TestStoreCopyVersion(t *testing.T) {
 	c := conflicttest.NewServer(t).Client()
 	ctx := context.Background()
-	mkBucket(t, c, "copies")
-	setVersioning(t, c, "copies", types.BucketVersioningStatusEnabled)
-	src := put(t, c, "copies", "src", "data").VersionId
+	s3test.VersionedBucket(t, c, "copies")
+	src := s3test.Put(t, c, "copies", "src", "data").VersionId
 	out, err := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String("copies"), Key: aws.String("dst"), CopySource: aws.String("copies/src")})
 	require.NoError(t, err)
 	assert.NotEqual(t, aws.ToString(src), aws.ToString(out.VersionId))

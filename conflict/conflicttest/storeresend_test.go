@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3test"
 )
 
 // A CompleteMultipartUpload sent again (its first answer lost) is answered
@@ -25,8 +26,7 @@ func TestCompleteMultipartUploadResent(t *testing.T) {
 	c := srv.Client()
 	ctx := context.Background()
 	b, k := aws.String("resend"), aws.String("obj")
-	mkBucket(t, c, *b)
-	setVersioning(t, c, *b, types.BucketVersioningStatusEnabled)
+	s3test.VersionedBucket(t, c, *b)
 	up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: b, Key: k})
 	require.NoError(t, err)
 	part, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: b, Key: k, UploadId: up.UploadId,

@@ -15,6 +15,7 @@ import (
 
 	"github.com/s3conflict/s3conflict/conflict"
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3test"
 )
 
 // Multipart uploads as S3 does them: parts listed, the completion's
@@ -40,7 +41,7 @@ func TestStoreMultipart(t *testing.T) {
 	require.Len(t, listed.Parts, 2)
 	assert.Equal(t, int64(4), aws.ToInt64(listed.Parts[1].Size))
 
-	put(t, c, *b, *k, "already here")
+	s3test.Put(t, c, *b, *k, "already here")
 	complete := func(parts []types.CompletedPart, ifNoneMatch *string) (*s3.CompleteMultipartUploadOutput, error) {
 		return c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: b, Key: k, UploadId: up.UploadId,
 			IfNoneMatch: ifNoneMatch, MultipartUpload: &types.CompletedMultipartUpload{Parts: parts}})
@@ -140,8 +141,8 @@ func TestStoreCopyConditions(t *testing.T) {
 	ctx := context.Background()
 	b := aws.String("copies")
 	mkBucket(t, c, *b)
-	put(t, c, *b, "src", "source")
-	dst := put(t, c, *b, "dst", "theirs")
+	s3test.Put(t, c, *b, "src", "source")
+	dst := s3test.Put(t, c, *b, "dst", "theirs")
 	cp := func(key string, ifMatch, ifNoneMatch *string) error {
 		_, err := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: b, Key: aws.String(key), CopySource: aws.String(*b + "/src"),
 			IfMatch: ifMatch, IfNoneMatch: ifNoneMatch})
