@@ -14,6 +14,7 @@ import (
 
 	"github.com/s3conflict/s3conflict/conflict"
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3err"
 	"github.com/s3conflict/s3conflict/retry"
 )
 
@@ -39,23 +40,15 @@ func TestServerAccounts(t *testing.T) {
 	assert.Equal(t, conflict.NameTaken, conflict.Classify(err))
 
 	_, err = me.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String("theirs")})
-	assert.Equal(t, 403, status(err))
+	assert.Equal(t, 403, s3err.Status(err))
 	_, err = me.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("theirs"), Key: aws.String("k"), Body: strings.NewReader("x")})
-	assert.Equal(t, "AccessDenied", code(err))
+	assert.Equal(t, "AccessDenied", s3err.Code(err))
 	_, err = me.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String("theirs")})
-	assert.Equal(t, "AccessDenied", code(err))
+	assert.Equal(t, "AccessDenied", s3err.Code(err))
 
 	list, err := me.ListBuckets(ctx, &s3.ListBucketsInput{})
 	require.NoError(t, err)
 	require.Len(t, list.Buckets, 1)
 	assert.Equal(t, "mine", aws.ToString(list.Buckets[0].Name))
 	assert.False(t, aws.ToTime(list.Buckets[0].CreationDate).IsZero())
-}
-
-func status(err error) int {
-	var re interface{ HTTPStatusCode() int }
-	if errors.As(err, &re) {
-		return re.HTTPStatusCode()
-	}
-	return 0
 }

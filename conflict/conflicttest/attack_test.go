@@ -19,6 +19,7 @@ import (
 
 	"github.com/s3conflict/s3conflict/conflict"
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3err"
 	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/retry"
 )
@@ -41,7 +42,7 @@ func TestModelCancelledWriteFreesBucket(t *testing.T) {
 				defer cancel()
 				_, err = c.PutBucketVersioning(ctx, versioning("shared"))
 				assert.ErrorIs(t, err, context.DeadlineExceeded, "held again, not refused")
-				assert.NotEqual(t, "OperationAborted", code(err))
+				assert.NotEqual(t, "OperationAborted", s3err.Code(err))
 			})
 		})
 	}
@@ -197,7 +198,7 @@ func TestModelConditionalCompletions(t *testing.T) {
 		}
 		wg.Wait()
 		assert.NoError(t, errs[0])
-		assert.Equal(t, "ConditionalRequestConflict", code(errs[1]))
+		assert.Equal(t, "ConditionalRequestConflict", s3err.Code(errs[1]))
 		assert.Equal(t, conflict.RestartUpload, conflict.Classify(errs[1]))
 	})
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/s3conflict/s3conflict/conflict"
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3err"
 )
 
 // What a new bucket has before anyone configures it, as S3 gives it since
@@ -36,16 +37,16 @@ func TestSubresourceDefaults(t *testing.T) {
 	assert.Equal(t, types.ServerSideEncryptionAes256, enc.ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault.SSEAlgorithm)
 
 	_, err = c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: b})
-	assert.Equal(t, "NoSuchBucketPolicy", code(err))
+	assert.Equal(t, "NoSuchBucketPolicy", s3err.Code(err))
 	_, err = c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: b})
-	assert.Equal(t, "NoSuchTagSet", code(err))
+	assert.Equal(t, "NoSuchTagSet", s3err.Code(err))
 	_, err = c.GetObjectLockConfiguration(ctx, &s3.GetObjectLockConfigurationInput{Bucket: b})
-	assert.Equal(t, "ObjectLockConfigurationNotFoundError", code(err))
+	assert.Equal(t, "ObjectLockConfigurationNotFoundError", s3err.Code(err))
 	_, err = c.PutBucketAcl(ctx, &s3.PutBucketAclInput{Bucket: b, ACL: types.BucketCannedACLPublicRead})
-	assert.Equal(t, "AccessControlListNotSupported", code(err), "ACLs are off on a new bucket")
+	assert.Equal(t, "AccessControlListNotSupported", s3err.Code(err), "ACLs are off on a new bucket")
 	_, err = c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: aws.String("no-such-bucket"),
 		Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}}})
-	assert.Equal(t, "NoSuchBucket", code(err))
+	assert.Equal(t, "NoSuchBucket", s3err.Code(err))
 }
 
 // A bucket created with Object Lock has it, with versioning on, and S3
@@ -65,14 +66,14 @@ func TestSubresourceObjectLockBucket(t *testing.T) {
 	assert.Equal(t, types.BucketVersioningStatusEnabled, v.Status)
 	_, err = c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: b,
 		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusSuspended}})
-	assert.Equal(t, "InvalidBucketState", code(err))
+	assert.Equal(t, "InvalidBucketState", s3err.Code(err))
 	assert.Equal(t, conflict.InvalidState, conflict.Classify(err))
 
 	plain := aws.String("unversioned")
 	mkBucket(t, c, *plain)
 	_, err = c.PutObjectLockConfiguration(ctx, &s3.PutObjectLockConfigurationInput{Bucket: plain,
 		ObjectLockConfiguration: &types.ObjectLockConfiguration{ObjectLockEnabled: types.ObjectLockEnabledEnabled}})
-	assert.Equal(t, "InvalidBucketState", code(err), "Object Lock needs versioning first")
+	assert.Equal(t, "InvalidBucketState", s3err.Code(err), "Object Lock needs versioning first")
 }
 
 // What the server does not serve answers 501 NotImplemented — never a
@@ -110,7 +111,7 @@ func TestUnservedSubresources(t *testing.T) {
 	}
 	for name, call := range calls {
 		err := call()
-		assert.Equal(t, "NotImplemented", code(err), name)
+		assert.Equal(t, "NotImplemented", s3err.Code(err), name)
 		assert.Equal(t, conflict.None, conflict.Classify(err), name)
 	}
 	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: b, Key: k})

@@ -198,12 +198,3 @@ func TestInjectedErrorIsAnS3Error(t *testing.T) {
 func policyDoc(bucket string) string {
 	return `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:DeleteBucket","Resource":"arn:aws:s3:::` + bucket + `"}]}`
 }
-
-// code is the S3 error code of err ("" for none).
-func code(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorCode()
-	}
-	return ""
-}

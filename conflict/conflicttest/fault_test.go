@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3err"
 )
 
 // A fault with a window answers until the window closes, counted from its
@@ -26,10 +27,10 @@ func TestFaultWindow(t *testing.T) {
 		mkBucket(t, c, "bucket")
 		ctx := context.Background()
 		_, err := c.PutBucketVersioning(ctx, versioning("bucket"))
-		require.Equal(t, "OperationAborted", code(err), "the first match opens the window")
+		require.Equal(t, "OperationAborted", s3err.Code(err), "the first match opens the window")
 		time.Sleep(300*time.Millisecond - time.Nanosecond)
 		_, err = c.PutBucketVersioning(ctx, versioning("bucket"))
-		require.Equal(t, "OperationAborted", code(err), "still inside")
+		require.Equal(t, "OperationAborted", s3err.Code(err), "still inside")
 		time.Sleep(time.Nanosecond)
 		_, err = c.PutBucketVersioning(ctx, versioning("bucket"))
 		require.NoError(t, err, "the window closed")

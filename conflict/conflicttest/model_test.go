@@ -18,6 +18,7 @@ import (
 
 	"github.com/s3conflict/s3conflict/conflict"
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3err"
 	"github.com/s3conflict/s3conflict/internal/s3stub"
 	"github.com/s3conflict/s3conflict/retry"
 )
@@ -116,7 +117,7 @@ func TestModelConfigWritesRace(t *testing.T) {
 				aborted := 0
 				for _, err := range errs {
 					if err != nil {
-						require.Equal(t, "OperationAborted", code(err), "the only failure is the model's: %v", err)
+						require.Equal(t, "OperationAborted", s3err.Code(err), "the only failure is the model's: %v", err)
 						assert.Equal(t, conflict.Transient, conflict.Classify(err))
 						aborted++
 					}
@@ -203,10 +204,10 @@ func TestModelRecreateWindow(t *testing.T) {
 				require.NoError(t, err)
 
 				_, err = c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: name})
-				assert.Equal(t, "OperationAborted", code(err))
+				assert.Equal(t, "OperationAborted", s3err.Code(err))
 				time.Sleep(3*time.Second - time.Nanosecond)
 				_, err = c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: name})
-				assert.Equal(t, "OperationAborted", code(err), "still inside the window")
+				assert.Equal(t, "OperationAborted", s3err.Code(err), "still inside the window")
 				time.Sleep(time.Nanosecond)
 				_, err = c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: name})
 				assert.NoError(t, err, "the window closed")
@@ -251,7 +252,7 @@ func TestModelConditionalWrites(t *testing.T) {
 				run(3, "job-3", false)
 				wg.Wait()
 				assert.NoError(t, errs[0], "the first conditional write")
-				assert.Equal(t, "ConditionalRequestConflict", code(errs[1]), "the overlapping one")
+				assert.Equal(t, "ConditionalRequestConflict", s3err.Code(errs[1]), "the overlapping one")
 				assert.Equal(t, conflict.Transient, conflict.Classify(errs[1]))
 				assert.NoError(t, errs[2], "another key")
 				assert.NoError(t, errs[3], "an unconditional write")

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3err"
 	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/precheck"
 )
@@ -47,7 +48,7 @@ func TestObjectLockEnforced(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, types.ObjectLockRetentionModeGovernance, ret.Retention.Mode, "the bucket's default")
 	assert.True(t, ret.Retention.RetainUntilDate.After(time.Now()))
-	assert.Equal(t, "AccessDenied", code(del(v1, false)))
+	assert.Equal(t, "AccessDenied", s3err.Code(del(v1, false)))
 	require.NoError(t, del(v1, true), "GOVERNANCE yields to the bypass")
 
 	out, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: b, Key: aws.String("k"), Body: strings.NewReader("held"),
@@ -56,7 +57,7 @@ func TestObjectLockEnforced(t *testing.T) {
 	hold, err := c.GetObjectLegalHold(ctx, &s3.GetObjectLegalHoldInput{Bucket: b, Key: aws.String("k"), VersionId: out.VersionId})
 	require.NoError(t, err)
 	assert.Equal(t, types.ObjectLockLegalHoldStatusOn, hold.LegalHold.Status)
-	assert.Equal(t, "AccessDenied", code(del(out.VersionId, true)), "a legal hold yields to nothing")
+	assert.Equal(t, "AccessDenied", s3err.Code(del(out.VersionId, true)), "a legal hold yields to nothing")
 	_, err = c.PutObjectLegalHold(ctx, &s3.PutObjectLegalHoldInput{Bucket: b, Key: aws.String("k"), VersionId: out.VersionId,
 		LegalHold: &types.ObjectLockLegalHold{Status: types.ObjectLockLegalHoldStatusOff}})
 	require.NoError(t, err)
@@ -68,9 +69,9 @@ func TestObjectLockEnforced(t *testing.T) {
 		return err
 	}
 	require.NoError(t, retain(types.ObjectLockRetentionModeCompliance, until, false))
-	assert.Equal(t, "AccessDenied", code(retain(types.ObjectLockRetentionModeCompliance, until.Add(-time.Hour), true)), "COMPLIANCE cannot be shortened")
+	assert.Equal(t, "AccessDenied", s3err.Code(retain(types.ObjectLockRetentionModeCompliance, until.Add(-time.Hour), true)), "COMPLIANCE cannot be shortened")
 	assert.NoError(t, retain(types.ObjectLockRetentionModeCompliance, until.Add(time.Hour), false), "but extended")
-	assert.Equal(t, "AccessDenied", code(del(out.VersionId, true)))
+	assert.Equal(t, "AccessDenied", s3err.Code(del(out.VersionId, true)))
 
 	many, err := c.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: b, BypassGovernanceRetention: aws.Bool(true), Delete: &types.Delete{
 		Objects: []types.ObjectIdentifier{{Key: aws.String("k"), VersionId: out.VersionId}}}})
@@ -92,13 +93,13 @@ func TestObjectLockAbsent(t *testing.T) {
 	mkBucket(t, c, "plain")
 	s3test.Put(t, c, "plain", "k", "x")
 	_, err := c.GetObjectRetention(ctx, &s3.GetObjectRetentionInput{Bucket: aws.String("plain"), Key: aws.String("k")})
-	assert.Equal(t, "InvalidRequest", code(err))
+	assert.Equal(t, "InvalidRequest", s3err.Code(err))
 	lockBucket(t, c, "vault")
 	s3test.Put(t, c, "vault", "k", "x")
 	_, err = c.GetObjectRetention(ctx, &s3.GetObjectRetentionInput{Bucket: aws.String("vault"), Key: aws.String("k")})
-	assert.Equal(t, "NoSuchObjectLockConfiguration", code(err))
+	assert.Equal(t, "NoSuchObjectLockConfiguration", s3err.Code(err))
 	_, err = c.GetObjectLegalHold(ctx, &s3.GetObjectLegalHoldInput{Bucket: aws.String("vault"), Key: aws.String("k")})
-	assert.Equal(t, "NoSuchObjectLockConfiguration", code(err))
+	assert.Equal(t, "NoSuchObjectLockConfiguration", s3err.Code(err))
 }
 
 // precheck's Object Lock checks work against the in-process server: a

@@ -14,6 +14,7 @@ import (
 
 	"github.com/s3conflict/s3conflict/conflict"
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3err"
 	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/precheck"
 )
@@ -197,7 +198,7 @@ func TestStoreConditionalDelete(t *testing.T) {
 	assert.Equal(t, "v1", body(t, c, "cond", "k", nil), "a wrong ETag deletes nothing")
 	require.NoError(t, del(aws.ToString(etag), nil))
 	assert.Equal(t, "<404>", body(t, c, "cond", "k", nil))
-	assert.Equal(t, "NoSuchKey", code(del("*", nil)), "nothing to match")
+	assert.Equal(t, "NoSuchKey", s3err.Code(del("*", nil)), "nothing to match")
 
 	s3test.EnableVersioning(t, c, "cond")
 	v := s3test.Put(t, c, "cond", "k", "v2")

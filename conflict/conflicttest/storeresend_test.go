@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3err"
 	"github.com/s3conflict/s3conflict/internal/s3test"
 )
 
@@ -46,8 +47,8 @@ func TestCompleteMultipartUploadResent(t *testing.T) {
 
 	_, err = c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: b, Key: aws.String("other"),
 		UploadId: up.UploadId, MultipartUpload: complete.MultipartUpload})
-	assert.Equal(t, "NoSuchUpload", code(err), "another key's upload")
+	assert.Equal(t, "NoSuchUpload", s3err.Code(err), "another key's upload")
 	_, err = c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: b, Key: k,
 		UploadId: aws.String("never-created"), MultipartUpload: complete.MultipartUpload})
-	assert.Equal(t, "NoSuchUpload", code(err), "an upload never created")
+	assert.Equal(t, "NoSuchUpload", s3err.Code(err), "an upload never created")
 }

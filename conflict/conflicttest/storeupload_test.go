@@ -15,6 +15,7 @@ import (
 
 	"github.com/s3conflict/s3conflict/conflict"
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3err"
 	"github.com/s3conflict/s3conflict/internal/s3test"
 )
 
@@ -53,7 +54,7 @@ func TestStoreMultipart(t *testing.T) {
 	require.Len(t, uploads.Uploads, 1, "a refused completion keeps the upload")
 
 	_, err = complete([]types.CompletedPart{{ETag: parts[1].ETag, PartNumber: aws.Int32(1)}, parts[1]}, nil)
-	assert.Equal(t, "InvalidPart", code(err))
+	assert.Equal(t, "InvalidPart", s3err.Code(err))
 	out, err := complete(parts, nil)
 	require.NoError(t, err)
 	assert.True(t, strings.HasSuffix(aws.ToString(out.ETag), `-2"`), aws.ToString(out.ETag))
@@ -77,12 +78,12 @@ func TestStoreMultipart(t *testing.T) {
 	}
 	_, err = c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: b, Key: aws.String("small"), UploadId: small.UploadId,
 		MultipartUpload: &types.CompletedMultipartUpload{Parts: smallParts}})
-	assert.Equal(t, "EntityTooSmall", code(err))
-	assert.Equal(t, 400, status(err))
+	assert.Equal(t, "EntityTooSmall", s3err.Code(err))
+	assert.Equal(t, 400, s3err.Status(err))
 	_, err = c.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: b, Key: aws.String("small"), UploadId: small.UploadId})
 	require.NoError(t, err)
 	_, err = c.ListParts(ctx, &s3.ListPartsInput{Bucket: b, Key: aws.String("small"), UploadId: small.UploadId})
-	assert.Equal(t, "NoSuchUpload", code(err))
+	assert.Equal(t, "NoSuchUpload", s3err.Code(err))
 }
 
 // An object completed from parts has S3's multipart ETag ("md5-N") in every
@@ -150,7 +151,7 @@ func TestStoreCopyConditions(t *testing.T) {
 	}
 	assert.Equal(t, conflict.PreconditionFailed, conflict.Classify(cp("dst", nil, aws.String("*"))))
 	assert.Equal(t, conflict.PreconditionFailed, conflict.Classify(cp("dst", aws.String(`"00000000000000000000000000000000"`), nil)))
-	assert.Equal(t, "NoSuchKey", code(cp("missing", aws.String(aws.ToString(dst.ETag)), nil)))
+	assert.Equal(t, "NoSuchKey", s3err.Code(cp("missing", aws.String(aws.ToString(dst.ETag)), nil)))
 	assert.Equal(t, "theirs", body(t, c, *b, "dst", nil), "refused copies wrote nothing")
 	require.NoError(t, cp("dst", dst.ETag, nil))
 	assert.Equal(t, "source", body(t, c, *b, "dst", nil))

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3err"
 )
 
 // Every bucket sub-resource the server serves round-trips through its Get
@@ -235,7 +236,7 @@ func TestSubresourcesRoundTrip(t *testing.T) {
 			if tt.code == "" {
 				assert.NoError(t, err, "the default is back")
 			} else {
-				assert.Equal(t, tt.code, code(err))
+				assert.Equal(t, tt.code, s3err.Code(err))
 			}
 		})
 	}

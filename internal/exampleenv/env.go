@@ -10,7 +10,6 @@ package exampleenv
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -22,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3err"
 	"github.com/s3conflict/s3conflict/internal/versitygw"
 	"github.com/s3conflict/s3conflict/precheck"
 )
@@ -172,8 +172,7 @@ func (e *Env) Remove(bucket string) error {
 	defer cancel()
 	c := e.Client(precheck.Enable(func(o *precheck.Options) { o.EmptyFirst = true }))
 	_, err := c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: &bucket})
-	var nsb interface{ ErrorCode() string }
-	if errors.As(err, &nsb) && nsb.ErrorCode() == "NoSuchBucket" {
+	if s3err.Code(err) == "NoSuchBucket" {
 		return nil
 	}
 	return err
