@@ -59,7 +59,7 @@ func story(ctx context.Context, e *exampleenv.Env, w io.Writer, s settings) (out
 	err = parallel(s.workers, func(int) error {
 		client := e.Client()
 		for range s.increments {
-			n, _, err := read(ctx, client, bucket, key)
+			n, err := read(ctx, client, bucket, key)
 			if err != nil {
 				return err
 			}
@@ -74,7 +74,7 @@ func story(ctx context.Context, e *exampleenv.Env, w io.Writer, s settings) (out
 	if err != nil {
 		return out, err
 	}
-	if out.Naive, _, err = read(ctx, setup, bucket, key); err != nil {
+	if out.Naive, err = read(ctx, setup, bucket, key); err != nil {
 		return out, err
 	}
 	fmt.Fprintf(w, "GetObject then PutObject:  the counter says %d (%d increments lost)\n", out.Naive, out.Want-out.Naive)
@@ -86,7 +86,7 @@ func story(ctx context.Context, e *exampleenv.Env, w io.Writer, s settings) (out
 	// and the increment applied again. S3 (here its model) answers
 	// conditional writes that overlap with ConditionalRequestConflict.
 	e.Faults.SetModel(conflicttest.Model{ConditionalWrite: s.write, ConfigApply: -1, RecreateWindow: -1})
-	before := len(e.Faults.Records())
+	mark := len(e.Faults.Records())
 	increment := func(current []byte, exists bool) ([]byte, error) {
 		n := 0
 		if exists {
@@ -109,10 +109,10 @@ func story(ctx context.Context, e *exampleenv.Env, w io.Writer, s settings) (out
 	if err != nil {
 		return out, err
 	}
-	if out.Got, _, err = read(ctx, setup, bucket, key); err != nil {
+	if out.Got, err = read(ctx, setup, bucket, key); err != nil {
 		return out, err
 	}
-	for _, r := range e.Faults.Records()[before:] {
+	for _, r := range e.Since(mark) {
 		switch {
 		case r.Status == 412:
 			out.LostRaces++
@@ -129,22 +129,21 @@ func story(ctx context.Context, e *exampleenv.Env, w io.Writer, s settings) (out
 }
 
 // read returns the counter's value, 0 when the object does not exist.
-func read(ctx context.Context, c *s3.Client, bucket, key string) (int, bool, error) {
+func read(ctx context.Context, c *s3.Client, bucket, key string) (int, error) {
 	got, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key})
 	var nsk *types.NoSuchKey
 	if errors.As(err, &nsk) {
-		return 0, false, nil
+		return 0, nil
 	}
 	if err != nil {
-		return 0, false, err
+		return 0, err
 	}
 	defer got.Body.Close()
 	b, err := io.ReadAll(got.Body)
 	if err != nil {
-		return 0, false, err
+		return 0, err
 	}
-	n, err := strconv.Atoi(string(b))
-	return n, true, err
+	return strconv.Atoi(string(b))
 }
 
 // parallel runs fn for workers 0..n-1 at once and returns their errors.
