@@ -163,8 +163,9 @@ func drawSweep(d sweepData, path, caption string) error {
 			}
 			w := c.Window.Seconds()
 			r = append(r, plotter.XY{X: w, Y: median(c, func(x run) float64 { return x.Requests })})
-			ok = append(ok, plotter.XY{X: w, Y: 100 * float64(median(c, func(x run) int { return x.Succeeded })) / 50})
-			if median(c, func(x run) int { return x.Succeeded }) > 0 {
+			succeeded := median(c, func(x run) int { return x.Succeeded })
+			ok = append(ok, plotter.XY{X: w, Y: 100 * float64(succeeded) / float64(c.Callers)})
+			if succeeded > 0 {
 				o = append(o, plotter.XY{X: w, Y: median(c, func(x run) time.Duration { return x.P99 }).Seconds()})
 			}
 		}
