@@ -247,20 +247,16 @@ func (s *store) DeleteMultiVersions(bucket string, objects ...gofakes3.ObjectID)
 }
 
 func (s *store) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string) (gofakes3.CopyObjectResult, error) {
-	var cond *gofakes3.PutConditions
 	meta = maps.Clone(meta)
-	for h, set := range map[string]func(*gofakes3.PutConditions, string){
-		copyIfMatch:     func(c *gofakes3.PutConditions, v string) { c.IfMatch = &v },
-		copyIfNoneMatch: func(c *gofakes3.PutConditions, v string) { c.IfNoneMatch = &v },
-	} {
-		if v, ok := meta[h]; ok {
-			if cond == nil {
-				cond = &gofakes3.PutConditions{}
-			}
-			set(cond, v)
-			delete(meta, h)
-		}
+	cond := &gofakes3.PutConditions{}
+	if v, ok := meta[copyIfMatch]; ok {
+		cond.IfMatch = &v
 	}
+	if v, ok := meta[copyIfNoneMatch]; ok {
+		cond.IfNoneMatch = &v
+	}
+	delete(meta, copyIfMatch)
+	delete(meta, copyIfNoneMatch)
 	src, err := s.GetObject(srcBucket, srcKey, nil)
 	if err != nil {
 		return gofakes3.CopyObjectResult{}, err
