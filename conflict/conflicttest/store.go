@@ -2,6 +2,7 @@ package conflicttest
 
 import (
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -192,6 +193,16 @@ func (v *objectVersion) eTag() string {
 		return v.etag
 	}
 	return gofakes3.FormatETag(v.hash)
+}
+
+// hasETag says whether etag, quoted or not, is the version's ETag.
+func (v *objectVersion) hasETag(etag string) bool {
+	return strings.Trim(etag, `"`) == strings.Trim(v.eTag(), `"`)
+}
+
+// errPreconditionFailed is S3's 412 answer to a condition that did not hold.
+func errPreconditionFailed() error {
+	return gofakes3.ErrorMessage(gofakes3.ErrPreconditionFailed, "At least one of the pre-conditions you specified did not hold")
 }
 
 // etagHeader carries a version's ETag from the store to the HTTP layer,

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"strings"
 	"time"
 
 	"github.com/johannesboyne/gofakes3"
@@ -182,8 +181,8 @@ func (s *store) deleteIfMatch(bucket, key string, id gofakes3.VersionID, etag st
 		return gofakes3.ObjectDeleteResult{}, err
 	}
 	b := s.buckets[bucket]
-	if etag != "*" && strings.Trim(etag, `"`) != strings.Trim(v.eTag(), `"`) {
-		return gofakes3.ObjectDeleteResult{}, gofakes3.ErrorMessage(gofakes3.ErrPreconditionFailed, "At least one of the pre-conditions you specified did not hold")
+	if etag != "*" && !v.hasETag(etag) {
+		return gofakes3.ObjectDeleteResult{}, errPreconditionFailed()
 	}
 	if id != "" {
 		return removeVersion(b, key, unalias(id)), nil

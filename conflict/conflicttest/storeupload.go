@@ -194,9 +194,9 @@ func checkConditions(b *storeBucket, key string, cond *gofakes3.PutConditions) e
 	case cond.IfMatch != nil && latest == nil:
 		return gofakes3.KeyNotFound(key)
 	case cond.IfNoneMatch != nil && *cond.IfNoneMatch == "*" && latest != nil:
-		return gofakes3.ErrorMessage(gofakes3.ErrPreconditionFailed, "At least one of the pre-conditions you specified did not hold")
-	case cond.IfMatch != nil && strings.Trim(*cond.IfMatch, `"`) != strings.Trim(latest.eTag(), `"`):
-		return gofakes3.ErrorMessage(gofakes3.ErrPreconditionFailed, "At least one of the pre-conditions you specified did not hold")
+		return errPreconditionFailed()
+	case cond.IfMatch != nil && !latest.hasETag(*cond.IfMatch):
+		return errPreconditionFailed()
 	}
 	return nil
 }
