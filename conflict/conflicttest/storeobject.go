@@ -247,13 +247,7 @@ func (s *store) DeleteMultiVersions(bucket string, objects ...gofakes3.ObjectID)
 
 func (s *store) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string) (gofakes3.CopyObjectResult, error) {
 	meta = maps.Clone(meta)
-	cond := &gofakes3.PutConditions{}
-	if v, ok := meta[copyIfMatch]; ok {
-		cond.IfMatch = &v
-	}
-	if v, ok := meta[copyIfNoneMatch]; ok {
-		cond.IfNoneMatch = &v
-	}
+	cond := conditions(meta[copyIfMatch], meta[copyIfNoneMatch])
 	delete(meta, copyIfMatch)
 	delete(meta, copyIfNoneMatch)
 	src, err := s.GetObject(srcBucket, srcKey, nil)

@@ -103,16 +103,7 @@ func (b *bucketConfig) completeUpload(w http.ResponseWriter, r *http.Request, st
 		b.fail(w, r, http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema")
 		return
 	}
-	var cond *gofakes3.PutConditions
-	if m, n := r.Header.Get("If-Match"), r.Header.Get("If-None-Match"); m != "" || n != "" {
-		cond = &gofakes3.PutConditions{}
-		if m != "" {
-			cond.IfMatch = &m
-		}
-		if n != "" {
-			cond.IfNoneMatch = &n
-		}
-	}
+	cond := conditions(r.Header.Get("If-Match"), r.Header.Get("If-None-Match"))
 	vid, etag, err := st.complete(bucket, key, id, &in, cond)
 	if errors.Is(err, gofakes3.ErrNoSuchUpload) {
 		if done, ok := st.completed(bucket, key, id); ok {
@@ -178,6 +169,19 @@ func (s *store) complete(bucket, key string, id gofakes3.UploadID, in *gofakes3.
 	}
 	s.done[id] = done
 	return done.version, etag, nil
+}
+
+// conditions are a write's If-Match and If-None-Match ("": none) as
+// checkConditions takes them.
+func conditions(ifMatch, ifNoneMatch string) *gofakes3.PutConditions {
+	c := &gofakes3.PutConditions{}
+	if ifMatch != "" {
+		c.IfMatch = &ifMatch
+	}
+	if ifNoneMatch != "" {
+		c.IfNoneMatch = &ifNoneMatch
+	}
+	return c
 }
 
 // checkConditions checks a write's conditions against a key's latest
