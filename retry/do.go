@@ -3,6 +3,8 @@ package retry
 import (
 	"context"
 	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 // Do calls op, and again as the Options decide while op returns S3 conflict
@@ -66,7 +68,7 @@ func inDo(ctx context.Context) *doCall {
 // join adds what earlier failed calls of w's write sent to w, and returns
 // a function that records w as failed too.
 func (dc *doCall) join(w *write) (failed func()) {
-	k := [2]string{deref(w.head.Bucket), deref(w.head.Key)}
+	k := [2]string{aws.ToString(w.head.Bucket), aws.ToString(w.head.Key)}
 	dc.mu.Lock()
 	p := dc.writes[k]
 	dc.mu.Unlock()
@@ -84,11 +86,4 @@ func (dc *doCall) join(w *write) (failed func()) {
 		q.tokens = append(q.tokens, own.tokens...)
 		dc.writes[k] = q
 	}
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
