@@ -16,7 +16,7 @@ import (
 // write takes and gives back its bucket's lane (reused), other operations
 // never touch the coordinator.
 func TestCoordUncontendedAllocatesNothing(t *testing.T) {
-	m := &middlewareImpl{l: newLoop(nil, true)}
+	m := newMiddleware(newLoop(nil, true), nil)
 	for _, params := range []any{
 		&s3.PutBucketTaggingInput{Bucket: aws.String("b")},
 		&s3.CreateBucketInput{Bucket: aws.String("b")},

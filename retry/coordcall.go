@@ -107,7 +107,9 @@ func (m *middlewareImpl) inherit(stack *middleware.Stack) *middlewareImpl {
 		return m
 	}
 	if c := om.coordinator(); c != nil {
-		return &middlewareImpl{l: m.l, opts: m.opts, meter: meter{opts: m.opts}, coord: c}
+		mw := newMiddleware(m.l, m.opts)
+		mw.coord = c
+		return mw
 	}
 	return m
 }

@@ -23,7 +23,7 @@ func BenchmarkFastPath(b *testing.B) {
 	) {
 		return next.HandleInitialize(ctx, in)
 	})
-	ours := &middlewareImpl{l: newLoop(nil, true)} // as OnConflict() makes it
+	ours := newMiddleware(newLoop(nil, true), nil) // as OnConflict() makes it
 	body := bytes.NewReader(make([]byte, 1024))
 	for _, op := range []struct {
 		name   string

@@ -25,7 +25,7 @@ import (
 func OnConflict(optFns ...func(*Options)) func(*s3.Options) {
 	l := newLoop(optFns, true)
 	return func(o *s3.Options) {
-		m := &middlewareImpl{l: l, opts: o, meter: meter{opts: o}}
+		m := newMiddleware(l, o)
 		o.APIOptions = append(o.APIOptions, m.register)
 	}
 }
@@ -56,6 +56,11 @@ type middlewareImpl struct {
 	// at the first such call (coordinator); nil with NoCoordination.
 	coordOnce sync.Once
 	coord     *coordinator
+}
+
+// newMiddleware returns the loop l's middleware for a client with options o.
+func newMiddleware(l *loop, o *s3.Options) *middlewareImpl {
+	return &middlewareImpl{l: l, opts: o, meter: meter{opts: o}}
 }
 
 // ID returns the middleware's ID on the stack.
