@@ -134,20 +134,13 @@ func (m *checker) ownedByListing(ctx context.Context, bucket string, requests *i
 // root), so when the listing names its requester (Owner), GetBucketAcl's
 // owner must be the same. It is false only when both are known and
 // differ; an ACL that cannot be read leaves the listing's word (AWS lists
-// only the caller's own buckets), as does a client without GetBucketAcl.
+// only the caller's own buckets).
 func (m *checker) ownerAgrees(ctx context.Context, bucket string, lister *types.Owner, requests *int) bool {
 	if lister == nil || aws.ToString(lister.ID) == "" {
 		return true
 	}
-	type aclReader interface {
-		GetBucketAcl(context.Context, *s3.GetBucketAclInput, ...func(*s3.Options)) (*s3.GetBucketAclOutput, error)
-	}
-	c, ok := m.client().(aclReader)
-	if !ok {
-		return true
-	}
 	*requests++
-	acl, err := c.GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: &bucket})
+	acl, err := m.inner.Client(m.so).GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: &bucket})
 	if err != nil || acl.Owner == nil || aws.ToString(acl.Owner.ID) == "" {
 		return true
 	}
