@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3conflict/s3conflict/conflict"
-	"github.com/s3conflict/s3conflict/internal/s3stub"
 	"github.com/s3conflict/s3conflict/retry"
 )
 
@@ -40,8 +39,7 @@ func (r *recorder) options(o *retry.Options) { o.OnEvent = r.add }
 // conflict, and one Stop record like every other give-up.
 func TestNoWaitPastTheDeadline(t *testing.T) {
 	t.Parallel()
-	stub := s3stub.New()
-	stub.Default = aborted()
+	stub := abortedStub()
 	rec := &recorder{}
 	waits := 0
 	c := stub.Client(retry.OnConflict(rec.options, func(o *retry.Options) {
@@ -69,8 +67,7 @@ func TestNoWaitPastTheDeadline(t *testing.T) {
 // A context cancelled during a wait ends the call with one Stop record.
 func TestCancelDuringWaitLeavesAStopRecord(t *testing.T) {
 	t.Parallel()
-	stub := s3stub.New()
-	stub.Default = aborted()
+	stub := abortedStub()
 	rec := &recorder{}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3conflict/s3conflict/conflict"
-	"github.com/s3conflict/s3conflict/internal/s3stub"
 	"github.com/s3conflict/s3conflict/retry"
 )
 
@@ -19,8 +18,7 @@ import (
 // Do's times the client's, and the error's count is what was sent.
 func TestDoAroundOnConflictDoesNotMultiply(t *testing.T) {
 	t.Parallel()
-	stub := s3stub.New()
-	stub.Default = aborted()
+	stub := abortedStub()
 	three := func(o *retry.Options) { o.MaxAttempts = 3 }
 	var clientEvents, doEvents []retry.Event
 	c := stub.Client(retry.OnConflict(fast, three, func(o *retry.Options) {
@@ -50,8 +48,7 @@ func TestDoAroundOnConflictDoesNotMultiply(t *testing.T) {
 // A Do inside another Do's op calls its op once: the outer Do decides.
 func TestNestedDoDoesNotMultiply(t *testing.T) {
 	t.Parallel()
-	stub := s3stub.New()
-	stub.Default = aborted()
+	stub := abortedStub()
 	c := stub.Client()
 	err := retry.Do(context.Background(), func(ctx context.Context) error {
 		return retry.Do(ctx, func(ctx context.Context) error {

@@ -36,6 +36,13 @@ func fast(o *retry.Options) {
 
 func aborted() s3stub.Answer { return s3stub.Error(409, "OperationAborted") }
 
+// abortedStub answers every request OperationAborted.
+func abortedStub() *s3stub.Stub {
+	stub := s3stub.New()
+	stub.Default = aborted()
+	return stub
+}
+
 func tagging(bucket string) *s3.PutBucketTaggingInput {
 	return &s3.PutBucketTaggingInput{Bucket: aws.String(bucket),
 		Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String("team"), Value: aws.String("a")}}}}
@@ -234,8 +241,7 @@ func TestCancelledContextEndsLongWait(t *testing.T) {
 
 func TestBudgetExhausted(t *testing.T) {
 	t.Parallel()
-	stub := s3stub.New()
-	stub.Default = aborted()
+	stub := abortedStub()
 	budget := retry.NewBudget(0.001, 2, time.Millisecond) // two retries, then a refill in 1000 s
 	c := stub.Client(retry.OnConflict(fast, func(o *retry.Options) { o.Budget = budget }))
 	_, err := c.PutBucketTagging(context.Background(), tagging("b"))
@@ -268,8 +274,7 @@ func TestBudgetSlowsBeforeRefusing(t *testing.T) {
 
 func TestMaxAttempts(t *testing.T) {
 	t.Parallel()
-	stub := s3stub.New()
-	stub.Default = aborted()
+	stub := abortedStub()
 	c := stub.Client(retry.OnConflict(fast, func(o *retry.Options) { o.MaxAttempts = 3 }))
 	_, err := c.PutBucketTagging(context.Background(), tagging("b"))
 	assert.ErrorIs(t, err, retry.ErrMaxAttempts)
@@ -281,8 +286,7 @@ func TestMaxAttempts(t *testing.T) {
 
 func TestPolicyPerOperationAndCode(t *testing.T) {
 	t.Parallel()
-	stub := s3stub.New()
-	stub.Default = aborted()
+	stub := abortedStub()
 	c := stub.Client(retry.OnConflict(fast, func(o *retry.Options) {
 		o.Policies = []retry.Policy{
 			{Kind: conflict.Transient, Operation: "DeleteBucket", Code: "OperationAborted", Action: retry.Stop},
@@ -299,8 +303,7 @@ func TestPolicyPerOperationAndCode(t *testing.T) {
 
 func TestRegistrationReplacesNeverNests(t *testing.T) {
 	t.Parallel()
-	stub := s3stub.New()
-	stub.Default = aborted()
+	stub := abortedStub()
 	c := stub.Client(
 		retry.OnConflict(fast, func(o *retry.Options) { o.MaxAttempts = 7 }),
 		retry.OnConflict(fast, func(o *retry.Options) { o.MaxAttempts = 5 }),
@@ -348,8 +351,7 @@ func strip(u string) string {
 
 func TestCreateSessionPassesThrough(t *testing.T) {
 	t.Parallel()
-	stub := s3stub.New()
-	stub.Default = aborted()
+	stub := abortedStub()
 	c := stub.Client(retry.OnConflict(fast))
 	_, err := c.CreateSession(context.Background(), &s3.CreateSessionInput{Bucket: aws.String("b--use1-az4--x-s3")})
 	require.Error(t, err)
