@@ -113,8 +113,10 @@ func (in *Injector) Records() []Record {
 // Count returns how many recorded requests were for operation op ("" for
 // all).
 func (in *Injector) Count(op string) int {
+	in.mu.Lock()
+	defer in.mu.Unlock()
 	n := 0
-	for _, r := range in.Records() {
+	for _, r := range in.records {
 		if op == "" || r.Operation == op {
 			n++
 		}
