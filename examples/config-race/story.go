@@ -50,7 +50,7 @@ func story(ctx context.Context, e *exampleenv.Env, w io.Writer, s settings) (out
 	// S3 (here its model) applies one configuration write per bucket at a
 	// time and answers overlapping ones OperationAborted.
 	e.Faults.SetModel(conflicttest.Model{ConfigApply: s.apply, RecreateWindow: -1, ConditionalWrite: -1})
-	mark := len(e.Faults.Records())
+	mark := e.Mark()
 
 	// Every replica has one client, its decisions logged at Debug.
 	logger := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug, ReplaceAttr: shorten}))

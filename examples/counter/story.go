@@ -86,7 +86,7 @@ func story(ctx context.Context, e *exampleenv.Env, w io.Writer, s settings) (out
 	// and the increment applied again. S3 (here its model) answers
 	// conditional writes that overlap with ConditionalRequestConflict.
 	e.Faults.SetModel(conflicttest.Model{ConditionalWrite: s.write, ConfigApply: -1, RecreateWindow: -1})
-	mark := len(e.Faults.Records())
+	mark := e.Mark()
 	increment := func(current []byte, exists bool) ([]byte, error) {
 		n := 0
 		if exists {

@@ -38,7 +38,7 @@ func story(ctx context.Context, e *exampleenv.Env, w io.Writer) (outcome, error)
 	var results [2]*s3.CreateBucketOutput
 	for i, service := range []string{"api", "worker"} {
 		client := e.Client(retry.OnConflict(), precheck.Enable())
-		mark := len(e.Faults.Records())
+		mark := e.Mark()
 		created, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket})
 		out.Requests[i] = e.Since(mark)
 		fmt.Fprintf(w, "%d. service %q creates %s:\n", i+1, service, bucket)

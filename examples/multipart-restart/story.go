@@ -50,7 +50,7 @@ func story(ctx context.Context, e *exampleenv.Env, w io.Writer) (outcome, error)
 
 	// 1. By hand: the completion meets the conflict and the upload is dead.
 	e.Faults.Add(completeConflicts)
-	mark := len(e.Faults.Records())
+	mark := e.Mark()
 	out.HandErr = byHand(ctx, client, bucket, key, body)
 	fmt.Fprintln(w, "1. CreateMultipartUpload, UploadPart, CompleteMultipartUpload by hand:")
 	exampleenv.PrintRequests(w, e.Since(mark))
@@ -69,7 +69,7 @@ func story(ctx context.Context, e *exampleenv.Env, w io.Writer) (outcome, error)
 
 	// 2. retry.UploadMultipart: the same conflict, restarted.
 	e.Faults.Add(completeConflicts)
-	mark = len(e.Faults.Records())
+	mark = e.Mark()
 	_, err = retry.UploadMultipart(ctx, client, retry.MultipartUpload{
 		Create:      &s3.CreateMultipartUploadInput{Bucket: &bucket, Key: &key},
 		Body:        bytes.NewReader(body),

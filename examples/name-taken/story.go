@@ -52,7 +52,7 @@ func story(ctx context.Context, e *exampleenv.Env, w io.Writer) (outcome, error)
 	client := e.Client(retry.OnConflict(), precheck.Enable())
 
 	// 1. By default a taken name stops the call: resending cannot help.
-	mark := len(e.Faults.Records())
+	mark := e.Mark()
 	_, out.FirstErr = client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &out.Wanted})
 	fmt.Fprintf(w, "1. CreateBucket %s:\n", out.Wanted)
 	exampleenv.PrintRequests(w, e.Since(mark))
@@ -62,7 +62,7 @@ func story(ctx context.Context, e *exampleenv.Env, w io.Writer) (outcome, error)
 	fmt.Fprintf(w, "   error: %v\n   errors.Is(err, conflict.NameTaken): true, nothing resent\n\n", out.FirstErr)
 
 	// 2. Rename on: a fresh name with the same prefix, created instead.
-	mark = len(e.Faults.Records())
+	mark = e.Mark()
 	created, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &out.Wanted},
 		retry.OnConflict(func(o *retry.Options) { o.Rename = naming.Rename }))
 	fmt.Fprintf(w, "2. CreateBucket %s with Rename = naming.Rename:\n", out.Wanted)

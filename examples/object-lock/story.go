@@ -70,7 +70,7 @@ func story(ctx context.Context, e *exampleenv.Env, w io.Writer) (outcome, error)
 	fmt.Fprintf(w, "2. DeleteObject of its version, no prechecks: S3 answers %s %q: no mode, no date\n", api.ErrorCode(), api.ErrorMessage())
 
 	// 3. The precheck's refusal names the mode and date, or the hold.
-	mark := len(e.Faults.Records())
+	mark := e.Mark()
 	_, out.Retained = client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: aws.String("acme-2026.pdf"), VersionId: contract.VersionId})
 	_, out.Held = client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: aws.String("evidence.log"), VersionId: evidence.VersionId})
 	for _, r := range e.Since(mark) {

@@ -84,7 +84,7 @@ func story(ctx context.Context, e *exampleenv.Env, storm time.Duration) ([]row, 
 	var rows []row
 	step := func(name, op string, call func() (any, error)) row {
 		rec.reset()
-		before := len(e.Faults.Records())
+		before := e.Mark()
 		out, err := call()
 		r := summarize(name, op, out, err, rec)
 		for _, x := range e.Since(before) {

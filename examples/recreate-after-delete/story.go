@@ -69,7 +69,7 @@ func story(ctx context.Context, e *exampleenv.Env, w io.Writer, window time.Dura
 		ce.Attempts, out.FastErr, ce.Kind, ce.Code)
 
 	// 3. A provisioning job: wait for the release.
-	mark := len(e.Faults.Records())
+	mark := e.Mark()
 	start := time.Now()
 	created, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket},
 		retry.OnConflict(func(o *retry.Options) { o.Policies = []retry.Policy{patient} }))

@@ -123,7 +123,7 @@ func story(ctx context.Context, e *exampleenv.Env, w io.Writer) (outcome, error)
 	if _, err := client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: &bucket, Key: aws.String("backups/half.dump")}); err != nil {
 		return out, err
 	}
-	mark := len(e.Faults.Records())
+	mark := e.Mark()
 	_, out.NotEmptyErr = client.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: &bucket})
 	for _, r := range e.Since(mark) {
 		if r.Operation == "DeleteBucket" {

@@ -8,8 +8,11 @@ import (
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
 )
 
-// Since returns the records Faults kept from the n-th on: mark with
-// len(e.Faults.Records()) before a step, read after it.
+// Mark returns how many records Faults has kept so far: take it before a
+// step, and read the step's records with Since after it.
+func (e *Env) Mark() int { return e.Faults.Count("") }
+
+// Since returns the records Faults kept from the n-th on (n from Mark).
 func (e *Env) Since(n int) []conflicttest.Record { return e.Faults.Records()[n:] }
 
 // PrintRequests writes one line per request: operation, key (the bucket
