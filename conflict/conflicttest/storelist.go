@@ -1,23 +1,14 @@
 package conflicttest
 
 import (
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/johannesboyne/gofakes3"
 )
 
 // The store's listings: ListObjects (V1 and V2) and ListObjectVersions, in
 // key order, with prefixes, delimiters and pages.
-
-// sortedKeys returns a bucket's keys in order. s.mu is held.
-func sortedKeys(b *storeBucket) []string {
-	keys := make([]string, 0, len(b.keys))
-	for k := range b.keys {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
 
 // ListBucket lists the keys whose latest version is not a delete marker.
 func (s *store) ListBucket(name string, prefix *gofakes3.Prefix, page gofakes3.ListBucketPage) (*gofakes3.ObjectList, error) {
@@ -34,7 +25,7 @@ func (s *store) ListBucket(name string, prefix *gofakes3.Prefix, page gofakes3.L
 	var n int64
 	var match gofakes3.PrefixMatch
 	lastPrefix := ""
-	for _, k := range sortedKeys(b) {
+	for _, k := range slices.Sorted(maps.Keys(b.keys)) {
 		if page.HasMarker && k <= page.Marker {
 			continue
 		}
@@ -85,7 +76,7 @@ func (s *store) ListBucketVersions(name string, prefix *gofakes3.Prefix, page *g
 	var n int64
 	var match gofakes3.PrefixMatch
 	full := func() bool { return page.MaxKeys > 0 && n >= page.MaxKeys }
-	for _, k := range sortedKeys(b) {
+	for _, k := range slices.Sorted(maps.Keys(b.keys)) {
 		if page.HasKeyMarker && (k < page.KeyMarker || (k == page.KeyMarker && !page.HasVersionIDMarker)) {
 			continue
 		}
