@@ -46,10 +46,7 @@ func newBucketConfig(next http.Handler, backend gofakes3.Backend) *bucketConfig 
 func (b *bucketConfig) state(bucket string) *bucketState {
 	st := b.buckets[bucket]
 	if st == nil {
-		st = &bucketState{docs: map[string][]byte{}}
-		for q, doc := range defaultDocs() {
-			st.docs[q] = doc
-		}
+		st = &bucketState{docs: defaultDocs()} // a fresh map each call
 		b.buckets[bucket] = st
 	}
 	return st
