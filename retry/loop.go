@@ -94,8 +94,8 @@ func (l *loop) run(ctx context.Context, t *target, start time.Time, err error, a
 		}
 		if t.id == "" {
 			t.id = t.held.callID()
-			if t.describe != nil {
-				t.describe(t)
+			if t.params != nil {
+				t.bucket, t.key, t.uploadID = fieldsOf(t.params)
 			}
 		}
 		elapsed := o.Now().Sub(start)

@@ -132,14 +132,14 @@ func (m *middlewareImpl) slow(ctx context.Context, in middleware.InitializeInput
 		}
 		return out, md, err
 	}
-	t := &target{op: op, rewindable: rewindable, canAccept: emptyOutput(op) != nil, meter: &m.meter, held: h, waited: h.waited}
+	t := &target{op: op, params: in.Parameters, rewindable: rewindable, canAccept: emptyOutput(op) != nil, meter: &m.meter,
+		held: h, waited: h.waited}
 	if seeker != nil {
 		t.rewind = func() error {
 			_, err := seeker.Seek(offset, io.SeekStart)
 			return err
 		}
 	}
-	t.describe = func(t *target) { t.bucket, t.key, t.uploadID = fieldsOf(in.Parameters) }
 	renamed := ""
 	if cb, ok := in.Parameters.(*s3.CreateBucketInput); ok {
 		t.rename = func(name string) {

@@ -19,8 +19,9 @@ type target struct {
 	canAccept bool
 	// rename switches the request to a new bucket name; nil: no renaming.
 	rename func(name string)
-	// describe fills bucket and key lazily, on the first conflict.
-	describe func(t *target)
+	// params is the call's input, read for bucket, key and upload id at
+	// its first conflict (fieldsOf); nil when they are set already.
+	params any
 	// accepted is set by run to the kind it accepted as success.
 	accepted conflict.Kind
 	// meter counts the call's decisions on the client's meter; nil: none.
