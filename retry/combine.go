@@ -217,6 +217,13 @@ func deliver(w *waiter, r result) {
 	w.res <- r
 }
 
+// failAll gives every waiter of ws err as its result. Called with u.mu held.
+func failAll(ws []*waiter, err error) {
+	for _, w := range ws {
+		deliver(w, result{err: err})
+	}
+}
+
 // gaveUp is the error of w after MaxRounds rounds: lost, with w's writes,
 // how long it waited, and why.
 func (u *Updater) gaveUp(lost *conflict.Error, w *waiter) error {

@@ -58,9 +58,7 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 				return ctx.Err()
 			}
 			u.mu.Lock()
-			for _, w := range q.pending {
-				deliver(w, result{err: err})
-			}
+			failAll(q.pending, err)
 			q.pending = nil
 			u.mu.Unlock()
 			return nil
@@ -169,9 +167,7 @@ func (u *Updater) commit(ctx context.Context, k objectKey, q *queue, batch []*wa
 	out, unknown, err, cur, gaveUp := u.putSettled(ctx, k, in, body, pw)
 	if gaveUp {
 		u.mu.Lock()
-		for _, w := range batch {
-			deliver(w, result{err: ambiguousUpdate(k, err)})
-		}
+		failAll(batch, ambiguousUpdate(k, err))
 		u.mu.Unlock()
 		return nil
 	}
@@ -195,9 +191,7 @@ func (u *Updater) commit(ctx context.Context, k objectKey, q *queue, batch []*wa
 	lost := isLostRace(err)
 	if !lost && unknown == 0 && definite(err) {
 		u.mu.Lock() // answered once with a refusal: nothing was written
-		for _, w := range batch {
-			deliver(w, result{err: err})
-		}
+		failAll(batch, err)
 		u.mu.Unlock()
 		return nil
 	}

@@ -31,9 +31,7 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 			q.unsure, q.snap = &unsureWrite{w: pw, waiters: batch}, nil
 			return ctx.Err()
 		}
-		for _, w := range batch {
-			deliver(w, result{err: ambiguousUpdate(k, errors.Join(cause, err))})
-		}
+		failAll(batch, ambiguousUpdate(k, errors.Join(cause, err)))
 		return nil
 	}
 	switch judge(pw, cur) {
@@ -47,16 +45,12 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 		q.bo, q.losses, q.watch, q.confirm, q.phantoms = nil, 0, false, false, 0
 		return nil
 	case unproven:
-		for _, w := range batch {
-			deliver(w, result{err: ambiguousUpdate(k, cause)})
-		}
+		failAll(batch, ambiguousUpdate(k, cause))
 		return nil
 	}
 	q.snap = nil // read again after the wait
 	if st := s3err.Status(cause); cause != nil && !isLostRace(cause) && st != 0 && st < 500 {
-		for _, w := range batch { // refused, for a reason other than a race
-			deliver(w, result{err: cause})
-		}
+		failAll(batch, cause) // refused, for a reason other than a race
 		return nil
 	}
 	if !pw.clean && cur.headMark() == pw.base {
@@ -64,9 +58,7 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 		// unknown (putSettled could not read in time): a send may still
 		// be on its way. Writing again with another token could apply
 		// the update twice.
-		for _, w := range batch {
-			deliver(w, result{err: ambiguousUpdate(k, cause)})
-		}
+		failAll(batch, ambiguousUpdate(k, cause))
 		return nil
 	}
 	u.requeue(q, batch, lostError(k, cause))
@@ -185,9 +177,7 @@ func (u *Updater) phantom(k objectKey, q *queue, s *snapshot) bool {
 	}
 	q.phantoms = 0
 	err := fmt.Errorf("s3conflict: update of s3://%s/%s: %w", k.bucket, k.key, ErrCreateRefused)
-	for _, w := range q.pending {
-		deliver(w, result{err: err})
-	}
+	failAll(q.pending, err)
 	q.pending = nil
 	return true
 }
