@@ -22,18 +22,16 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 	u.mu.Lock()
 	unsure, snap := q.unsure, q.snap
 	q.unsure = nil
+	// While the key is busy, its headers (ETag, token, lineage) tell
+	// whether it still is, without the content: after a full wait, when it
+	// most likely is; and after a short one when the content is larger
+	// than what a second request costs.
+	probe := q.watch && (!q.confirm || (q.seen != nil && q.seen.size > maxCachedSize))
 	u.mu.Unlock()
 	if unsure != nil {
 		return u.resettle(ctx, k, q, unsure)
 	}
 	if snap == nil {
-		u.mu.Lock()
-		// While the key is busy, its headers (ETag, token, lineage) tell
-		// whether it still is, without the content: after a full wait,
-		// when it most likely is; and after a short one when the content
-		// is larger than what a second request costs.
-		probe := q.watch && (!q.confirm || (q.seen != nil && q.seen.size > maxCachedSize))
-		u.mu.Unlock()
 		began := u.opts.Now()
 		s, err := u.read(ctx, k, probe)
 		at := u.opts.Now()
