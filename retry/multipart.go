@@ -175,7 +175,7 @@ type completion struct {
 // ID once it exists.
 func uploadOnce(ctx context.Context, c MultipartClient, up MultipartUpload, partSize int64) (_ *s3.CompleteMultipartUploadOutput, id string, done completion, _ error) {
 	var creates atomic.Int32
-	created, err := c.CreateMultipartUpload(ctx, up.Create, countSends(&creates))
+	created, err := c.CreateMultipartUpload(ctx, up.Create, onSend(func(error) { creates.Add(1) }))
 	done.creates = int(creates.Load())
 	if err != nil {
 		return nil, "", done, err
@@ -209,20 +209,21 @@ func uploadOnce(ctx context.Context, c MultipartClient, up MultipartUpload, part
 		Key: up.Create.Key, UploadId: &id, MultipartUpload: mu,
 		IfNoneMatch: up.IfNoneMatch, IfMatch: up.IfMatch, ExpectedBucketOwner: up.Create.ExpectedBucketOwner,
 		SSECustomerAlgorithm: up.Create.SSECustomerAlgorithm, SSECustomerKey: up.Create.SSECustomerKey,
-		SSECustomerKeyMD5: up.Create.SSECustomerKeyMD5, RequestPayer: up.Create.RequestPayer}, countSends(&sends))
+		SSECustomerKeyMD5: up.Create.SSECustomerKeyMD5, RequestPayer: up.Create.RequestPayer}, onSend(func(error) { sends.Add(1) }))
 	return out, id, completion{sends: int(sends.Load()), etag: multipartETag(mu), creates: done.creates}, err
 }
 
-// countSends counts every send of a call into n: a Finalize middleware runs
-// once per attempt of the SDK's retryer. A client that ignores options
-// leaves n at 0.
-func countSends(n *atomic.Int32) func(*s3.Options) {
+// onSend calls f with the outcome of every send of a call: a Finalize
+// middleware runs once per attempt of the SDK's retryer. A client that
+// ignores options never calls it.
+func onSend(f func(err error)) func(*s3.Options) {
 	return func(o *s3.Options) {
 		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
 			return st.Finalize.Add(middleware.FinalizeMiddlewareFunc("s3conflict.CountSends",
 				func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
-					n.Add(1)
-					return next.HandleFinalize(ctx, in)
+					out, md, err := next.HandleFinalize(ctx, in)
+					f(err)
+					return out, md, err
 				}), middleware.After)
 		})
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go/middleware"
 
 	"github.com/s3conflict/s3conflict/conflict"
 	"github.com/s3conflict/s3conflict/internal/s3err"
@@ -149,21 +148,12 @@ func (e *settledErr) Error() string { return e.err.Error() }
 // Do decides.
 func (u *Updater) put(ctx context.Context, in *s3.PutObjectInput, body []byte) (*s3.PutObjectOutput, int, error) {
 	unknown, counted := 0, false
-	count := func(o *s3.Options) {
-		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
-			return s.Finalize.Add(middleware.FinalizeMiddlewareFunc("s3conflict.CountSends",
-				func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (
-					middleware.FinalizeOutput, middleware.Metadata, error,
-				) {
-					counted = true
-					out, md, err := next.HandleFinalize(ctx, in)
-					if st := s3err.Status(err); err != nil && (st == 0 || st >= 500) {
-						unknown++
-					}
-					return out, md, err
-				}), middleware.After)
-		})
-	}
+	count := onSend(func(err error) {
+		counted = true
+		if st := s3err.Status(err); err != nil && (st == 0 || st >= 500) {
+			unknown++
+		}
+	})
 	var out *s3.PutObjectOutput
 	attempt := func(ctx context.Context) error {
 		cp := *in
