@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/retry"
 )
 
@@ -89,12 +90,9 @@ func TestAttack2LandedNeverPlainLostRace(t *testing.T) {
 			ctx := context.Background()
 			srv := conflicttest.NewServer(t)
 			e := env{srv: srv, other: srv.Client(), bucket: aws.String("bkt")}
-			_, err := e.other.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: e.bucket})
-			require.NoError(t, err)
+			s3test.CreateBucket(t, e.other, *e.bucket)
 			enable := func() {
-				_, err := e.other.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: e.bucket,
-					VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}})
-				require.NoError(t, err)
+				s3test.EnableVersioning(t, e.other, *e.bucket)
 			}
 			if !tc.nullFirst {
 				enable()

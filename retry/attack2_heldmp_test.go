@@ -80,14 +80,13 @@ func TestAttack2ConflicttestCopyIfMatch(t *testing.T) {
 	srv := conflicttest.NewServer(t)
 	c := srv.Client()
 	bucket := aws.String("bkt")
-	_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: bucket})
-	require.NoError(t, err)
+	s3test.CreateBucket(t, c, *bucket)
 	for k, v := range map[string]string{"k": "theirs", "src": "source"} {
-		_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: aws.String(k), Body: strings.NewReader(v)})
+		_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: aws.String(k), Body: strings.NewReader(v)})
 		require.NoError(t, err)
 	}
 	for _, cond := range []struct{ ifMatch, ifNoneMatch *string }{{ifMatch: aws.String(`"0123456789abcdef0123456789abcdef"`)}, {ifNoneMatch: aws.String("*")}} {
-		_, err = c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: bucket, Key: aws.String("k"), CopySource: aws.String("bkt/src"),
+		_, err := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: bucket, Key: aws.String("k"), CopySource: aws.String("bkt/src"),
 			IfMatch: cond.ifMatch, IfNoneMatch: cond.ifNoneMatch})
 		assert.Error(t, err, "a copy whose condition fails is refused (412), or not served (501)")
 		assert.Equal(t, "theirs", get(t, c, "bkt", "k"), "the object was overwritten despite the condition")

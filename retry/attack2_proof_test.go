@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/retry"
 )
 
@@ -45,8 +46,7 @@ func TestAttack2LandedThenDeletedIsNoLostRace(t *testing.T) {
 			srv := conflicttest.NewServer(t)
 			other := srv.Client()
 			bucket, key := aws.String("bkt"), aws.String("k")
-			_, err := other.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: bucket})
-			require.NoError(t, err)
+			s3test.CreateBucket(t, other, *bucket)
 			setV := func(s types.BucketVersioningStatus) {
 				_, err := other.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: bucket,
 					VersioningConfiguration: &types.VersioningConfiguration{Status: s}})

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/retry"
 )
 
@@ -95,9 +96,8 @@ func inFlightFirstSend(t *testing.T, status int) {
 	srv := conflicttest.NewServer(t)
 	setup := srv.Client()
 	bucket := "bkt"
-	_, err := setup.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: &bucket})
-	require.NoError(t, err)
-	_, err = retry.Update(context.Background(), setup, bucket, "n", retry.Incr)
+	s3test.CreateBucket(t, setup, bucket)
+	_, err := retry.Update(context.Background(), setup, bucket, "n", retry.Incr)
 	require.NoError(t, err)
 	hook := &delayFirstPut{key: "n", status: status}
 	c := srv.Client(func(o *s3.Options) { hook.next, o.HTTPClient = o.HTTPClient, hook })

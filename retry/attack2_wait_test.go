@@ -10,13 +10,12 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/cenkalti/backoff/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/retry"
 )
 
@@ -31,9 +30,8 @@ func TestAttack2DeadlineDuringDeferredWait(t *testing.T) {
 		srv := conflicttest.NewServer(t, conflicttest.WithInMemoryNetwork())
 		bg := context.Background()
 		bucket, key := "wait", "k"
-		_, err := srv.Client().CreateBucket(bg, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
-		require.NoError(t, err)
-		_, err = retry.Update(bg, srv.Client(), bucket, key, retry.Incr)
+		s3test.CreateBucket(t, srv.Client(), bucket)
+		_, err := retry.Update(bg, srv.Client(), bucket, key, retry.Incr)
 		require.NoError(t, err)
 		srv.Faults.Add(conflicttest.Fault{Operation: "PutObject", Status: 412, Code: "PreconditionFailed", Times: 1})
 		var mu sync.Mutex
@@ -82,9 +80,8 @@ func TestAttack2StaleWaitAfterGivingUp(t *testing.T) {
 		srv := conflicttest.NewServer(t, conflicttest.WithInMemoryNetwork())
 		bg := context.Background()
 		bucket, key := "stale", "k"
-		_, err := srv.Client().CreateBucket(bg, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
-		require.NoError(t, err)
-		_, err = retry.Update(bg, srv.Client(), bucket, key, retry.Incr)
+		s3test.CreateBucket(t, srv.Client(), bucket)
+		_, err := retry.Update(bg, srv.Client(), bucket, key, retry.Incr)
 		require.NoError(t, err)
 		var retries int
 		u := retry.NewUpdater(srv.Client(), func(o *retry.UpdateOptions) {

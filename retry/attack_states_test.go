@@ -14,11 +14,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/retry"
 )
 
@@ -48,9 +48,7 @@ func runWatched(t *testing.T, tc watchedCase) {
 		srv := slowServer(t, 2*time.Millisecond, bucket)
 		c := srv.Client()
 		if tc.versioned {
-			_, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(bucket),
-				VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}})
-			require.NoError(t, err)
+			s3test.EnableVersioning(t, c, bucket)
 		}
 		busy := tc.busy
 		if busy == nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/retry"
 )
 
@@ -57,10 +58,9 @@ func TestAttackWrapperEmbeddingClientStillUpdates(t *testing.T) {
 		srv := conflicttest.NewServer(t, conflicttest.WithInMemoryNetwork())
 		ctx := context.Background()
 		bucket := "tenants"
-		_, err := srv.Client().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
-		require.NoError(t, err)
+		s3test.CreateBucket(t, srv.Client(), bucket)
 		c := prefixed{Client: srv.Client(loseTwice), prefix: "tenant-a/"}
-		_, err = retry.NewUpdater(prefixed{Client: srv.Client(), prefix: "tenant-a/"}).Update(ctx, bucket, "n", retry.Incr)
+		_, err := retry.NewUpdater(prefixed{Client: srv.Client(), prefix: "tenant-a/"}).Update(ctx, bucket, "n", retry.Incr)
 		require.NoError(t, err)
 
 		_, err = retry.NewUpdater(c).Update(ctx, bucket, "n", retry.Incr)
@@ -97,10 +97,10 @@ func TestAttackPartialFakeDoesNotPanic(t *testing.T) {
 		srv := conflicttest.NewServer(t, conflicttest.WithInMemoryNetwork())
 		ctx := context.Background()
 		bucket := "fake"
-		_, err := srv.Client().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
-		require.NoError(t, err)
+		s3test.CreateBucket(t, srv.Client(), bucket)
 		u := retry.NewUpdater(partialFake{c: srv.Client(loseTwice)})
 		var panicked any
+		var err error
 		func() {
 			defer func() { panicked = recover() }()
 			_, err = u.Update(ctx, bucket, "n", retry.Incr)

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/retry"
 )
 
@@ -159,7 +160,6 @@ func slowServer(t *testing.T, answer time.Duration, bucket string) *conflicttest
 	t.Helper()
 	srv := conflicttest.NewServer(t, conflicttest.WithInMemoryNetwork(),
 		conflicttest.WithFaults(conflicttest.Fault{Latency: answer}))
-	_, err := srv.Client().CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket)})
-	require.NoError(t, err)
+	s3test.CreateBucket(t, srv.Client(), bucket)
 	return srv
 }

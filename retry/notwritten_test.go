@@ -11,12 +11,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/retry"
 )
 
@@ -71,12 +71,9 @@ func TestIfMatchRefusedAfterLostResponse(t *testing.T) {
 			srv := conflicttest.NewServer(t)
 			other := srv.Client()
 			bucket, key := aws.String("bkt"), aws.String("k")
-			_, err := other.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: bucket})
-			require.NoError(t, err)
+			s3test.CreateBucket(t, other, *bucket)
 			if tc.versioned {
-				_, err = other.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: bucket,
-					VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}})
-				require.NoError(t, err)
+				s3test.EnableVersioning(t, other, *bucket)
 			}
 			v0, err := other.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: key, Body: strings.NewReader("v0")})
 			require.NoError(t, err)
@@ -130,10 +127,9 @@ func TestIfMatchNoSuchKeySentOnce(t *testing.T) {
 	var events []retry.Event
 	c := srv.Client(retry.OnConflict(fast, func(o *retry.Options) { o.OnEvent = func(e retry.Event) { events = append(events, e) } }))
 	bucket := aws.String("bkt")
-	_, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: bucket})
-	require.NoError(t, err)
+	s3test.CreateBucket(t, c, *bucket)
 	srv.Faults.Reset()
-	_, err = c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: bucket, Key: aws.String("absent"),
+	_, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: bucket, Key: aws.String("absent"),
 		Body: strings.NewReader("x"), IfMatch: aws.String(`"abc"`)})
 	var ae smithy.APIError
 	require.ErrorAs(t, err, &ae)

@@ -63,12 +63,18 @@ func Get(t testing.TB, c *s3.Client, bucket, key string) string {
 	return string(b)
 }
 
-// VersionedBucket creates the bucket name with versioning on.
-func VersionedBucket(t testing.TB, c *s3.Client, name string) {
+// CreateBucket creates the bucket name.
+func CreateBucket(t testing.TB, c *s3.Client, name string) {
 	t.Helper()
 	if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: &name}); err != nil {
 		t.Fatalf("creating bucket %s: %v", name, err)
 	}
+}
+
+// VersionedBucket creates the bucket name with versioning on.
+func VersionedBucket(t testing.TB, c *s3.Client, name string) {
+	t.Helper()
+	CreateBucket(t, c, name)
 	EnableVersioning(t, c, name)
 }
 
