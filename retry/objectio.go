@@ -59,11 +59,11 @@ func (u *Updater) read(ctx context.Context, k objectKey, headers bool) (*snapsho
 			}
 			return nil, err
 		}
-		if size := aws.ToInt64(out.ContentLength); u.opts.MaxSize > 0 && size > u.opts.MaxSize {
+		size := aws.ToInt64(out.ContentLength)
+		if u.opts.MaxSize > 0 && size > u.opts.MaxSize {
 			return nil, u.tooLarge(k, size)
 		}
-		s := &snapshot{exists: true, etag: aws.ToString(out.ETag), versionID: aws.ToString(out.VersionId), headOnly: true,
-			size: aws.ToInt64(out.ContentLength)}
+		s := &snapshot{exists: true, etag: aws.ToString(out.ETag), versionID: aws.ToString(out.VersionId), headOnly: true, size: size}
 		s.token, s.lineage = lineageOf(out.Metadata)
 		return s, nil
 	}
@@ -76,9 +76,8 @@ func (u *Updater) read(ctx context.Context, k objectKey, headers bool) (*snapsho
 	}
 	defer out.Body.Close()
 	max := u.opts.MaxSize
-	tooLarge := func(n int64) error { return u.tooLarge(k, n) }
-	if max > 0 && aws.ToInt64(out.ContentLength) > max {
-		return nil, tooLarge(aws.ToInt64(out.ContentLength))
+	if n := aws.ToInt64(out.ContentLength); max > 0 && n > max {
+		return nil, u.tooLarge(k, n)
 	}
 	r := io.Reader(out.Body)
 	if max > 0 {
@@ -89,7 +88,7 @@ func (u *Updater) read(ctx context.Context, k objectKey, headers bool) (*snapsho
 		return nil, fmt.Errorf("s3conflict: reading s3://%s/%s: %w", k.bucket, k.key, err)
 	}
 	if max > 0 && int64(len(body)) > max {
-		return nil, tooLarge(int64(len(body)))
+		return nil, u.tooLarge(k, int64(len(body)))
 	}
 	s := &snapshot{exists: true, body: body, etag: aws.ToString(out.ETag), versionID: aws.ToString(out.VersionId),
 		contentType: out.ContentType, size: int64(len(body))}
