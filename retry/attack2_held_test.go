@@ -100,8 +100,7 @@ func TestAttack2LandedNeverPlainLostRace(t *testing.T) {
 			if tc.setup != nil {
 				tc.setup(t, e)
 			}
-			v0, err := e.other.PutObject(ctx, &s3.PutObjectInput{Bucket: e.bucket, Key: aws.String("k"), Body: strings.NewReader("v0")})
-			require.NoError(t, err)
+			v0 := s3test.Put(t, e.other, *e.bucket, "k", "v0")
 			if tc.nullFirst {
 				enable()
 			}
@@ -113,7 +112,7 @@ func TestAttack2LandedNeverPlainLostRace(t *testing.T) {
 					}
 				}}
 			c := srv.Client(retry.OnConflict(fast), func(o *s3.Options) { hook.next, o.HTTPClient = o.HTTPClient, hook })
-			_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: e.bucket, Key: aws.String("k"), Body: strings.NewReader("mine"), IfMatch: v0.ETag})
+			_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: e.bucket, Key: aws.String("k"), Body: strings.NewReader("mine"), IfMatch: v0.ETag})
 			require.True(t, hook.done.Load())
 			if err == nil {
 				assert.False(t, tc.wantAmbigous, "proven where ambiguous was expected")

@@ -32,10 +32,8 @@ func TestAttack2LandedNoTokenNeverPlainLostRace(t *testing.T) {
 			other := srv.Client()
 			bucket, key := aws.String("bkt"), aws.String("k")
 			s3test.VersionedBucket(t, other, *bucket)
-			v0, err := other.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: key, Body: strings.NewReader("v0")})
-			require.NoError(t, err)
-			_, err = other.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: aws.String("src"), Body: strings.NewReader("source")})
-			require.NoError(t, err)
+			v0 := s3test.Put(t, other, *bucket, *key, "v0")
+			s3test.Put(t, other, *bucket, "src", "source")
 			method := map[string]string{"complete": http.MethodPost, "copy": http.MethodPut}[op]
 			hook := &loseThen{match: func(r *http.Request) bool {
 				return r.Method == method && strings.HasSuffix(r.URL.Path, "/k") && (op == "copy" || r.URL.Query().Has("uploadId"))
@@ -60,7 +58,7 @@ func TestAttack2LandedNoTokenNeverPlainLostRace(t *testing.T) {
 				}
 				t.Logf("complete: %v", err)
 			case "copy":
-				_, err = c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: bucket, Key: key, CopySource: aws.String("bkt/src"),
+				_, err := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: bucket, Key: key, CopySource: aws.String("bkt/src"),
 					MetadataDirective: types.MetadataDirectiveCopy, IfMatch: v0.ETag})
 				require.True(t, hook.done.Load())
 				require.Error(t, err)

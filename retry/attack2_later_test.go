@@ -115,19 +115,17 @@ func TestAttack2LostRaceLandsLaterIfMatch(t *testing.T) {
 	other := srv.Client()
 	bucket, key := aws.String("bkt"), aws.String("k")
 	s3test.VersionedBucket(t, other, *bucket)
-	v0, err := other.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: key, Body: strings.NewReader("v0")})
-	require.NoError(t, err)
+	v0 := s3test.Put(t, other, *bucket, *key, "v0")
 	hook := &holdFirst{match: func(r *http.Request) bool { return r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/k") },
 		then: func() {
 			_, err := other.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: key, Body: strings.NewReader("theirs")})
 			assert.NoError(t, err)
 		}}
 	c := srv.Client(retry.OnConflict(fast), func(o *s3.Options) { hook.next, o.HTTPClient = o.HTTPClient, hook })
-	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: key, Body: strings.NewReader("mine"), IfMatch: v0.ETag})
+	_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: key, Body: strings.NewReader("mine"), IfMatch: v0.ETag})
 	require.ErrorIs(t, err, conflict.PreconditionFailed)
 	plainLostRace := !assert.ErrorIs(t, err, retry.ErrAmbiguousWrite, "sent twice, one send unanswered: ambiguous")
-	_, err = other.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: key, Body: strings.NewReader("v0")})
-	require.NoError(t, err)
+	s3test.Put(t, other, *bucket, *key, "v0")
 	t.Logf("the delayed first send was answered %d", hook.release())
 	if plainLostRace {
 		assert.NotEqual(t, "mine", get(t, other, "bkt", "k"), "a write reported as a lost race landed later")

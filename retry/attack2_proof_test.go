@@ -55,14 +55,12 @@ func TestAttack2LandedThenDeletedIsNoLostRace(t *testing.T) {
 			if tc.versioned != "" {
 				setV(types.BucketVersioningStatusEnabled)
 			}
-			v0, err := other.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: key, Body: strings.NewReader("v0")})
-			require.NoError(t, err)
+			v0 := s3test.Put(t, other, *bucket, *key, "v0")
 			if tc.versioned == types.BucketVersioningStatusSuspended {
 				setV(types.BucketVersioningStatusSuspended)
 			}
 			if tc.sibling {
-				_, err = other.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: aws.String("k1"), Body: strings.NewReader("sibling")})
-				require.NoError(t, err)
+				s3test.Put(t, other, *bucket, "k1", "sibling")
 			}
 			hook := &loseThen{match: func(r *http.Request) bool { return r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/k") },
 				then: func() {
@@ -74,6 +72,7 @@ func TestAttack2LandedThenDeletedIsNoLostRace(t *testing.T) {
 				_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: key, Body: strings.NewReader("mine"), IfMatch: v0.ETag})
 				return err
 			}
+			var err error
 			if tc.inDo {
 				err = retry.Do(ctx, put, fast)
 			} else {

@@ -75,8 +75,7 @@ func TestIfMatchRefusedAfterLostResponse(t *testing.T) {
 			if tc.versioned {
 				s3test.EnableVersioning(t, other, *bucket)
 			}
-			v0, err := other.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: key, Body: strings.NewReader("v0")})
-			require.NoError(t, err)
+			v0 := s3test.Put(t, other, *bucket, *key, "v0")
 			hook := &loseThen{match: func(r *http.Request) bool { return r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/k") },
 				then: func() {
 					if tc.put {
@@ -93,6 +92,7 @@ func TestIfMatchRefusedAfterLostResponse(t *testing.T) {
 				out, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: key, Body: strings.NewReader("mine"), IfMatch: v0.ETag})
 				return err
 			}
+			var err error
 			if tc.inDo {
 				err = retry.Do(ctx, put, fast)
 			} else {
