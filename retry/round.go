@@ -31,7 +31,8 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 	if unsure != nil {
 		return u.resettle(ctx, k, q, unsure)
 	}
-	if snap == nil {
+	fresh := snap == nil
+	if fresh {
 		began := u.opts.Now()
 		s, err := u.read(ctx, k, probe)
 		at := u.opts.Now()
@@ -61,13 +62,13 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 			u.mu.Unlock()
 			return nil
 		}
-		u.mu.Lock()
-		u.rememberLocked(q, s)
-		u.mu.Unlock()
 		snap = s
 	}
 
 	u.mu.Lock()
+	if fresh {
+		u.rememberLocked(q, snap)
+	}
 	batch := q.pending
 	q.pending = nil
 	for _, w := range batch {
