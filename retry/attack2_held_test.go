@@ -3,7 +3,6 @@ package retry_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -104,7 +103,7 @@ func TestAttack2LandedNeverPlainLostRace(t *testing.T) {
 			if tc.nullFirst {
 				enable()
 			}
-			hook := &loseThen{match: func(r *http.Request) bool { return r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/k") },
+			hook := &loseThen{match: putOfK,
 				then: func() {
 					tc.then(t, e)
 					for _, f := range tc.faults {

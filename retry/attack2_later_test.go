@@ -116,7 +116,7 @@ func TestAttack2LostRaceLandsLaterIfMatch(t *testing.T) {
 	bucket, key := aws.String("bkt"), aws.String("k")
 	s3test.VersionedBucket(t, other, *bucket)
 	v0 := s3test.Put(t, other, *bucket, *key, "v0")
-	hook := &holdFirst{match: func(r *http.Request) bool { return r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/k") },
+	hook := &holdFirst{match: putOfK,
 		then: func() {
 			_, err := other.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: key, Body: strings.NewReader("theirs")})
 			assert.NoError(t, err)

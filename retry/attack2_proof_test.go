@@ -2,7 +2,6 @@ package retry_test
 
 import (
 	"context"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -62,7 +61,7 @@ func TestAttack2LandedThenDeletedIsNoLostRace(t *testing.T) {
 			if tc.sibling {
 				s3test.Put(t, other, *bucket, "k1", "sibling")
 			}
-			hook := &loseThen{match: func(r *http.Request) bool { return r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/k") },
+			hook := &loseThen{match: putOfK,
 				then: func() {
 					_, err := other.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: bucket, Key: key})
 					assert.NoError(t, err)

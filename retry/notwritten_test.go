@@ -29,6 +29,11 @@ type loseThen struct {
 	done  atomic.Bool
 }
 
+// putOfK matches a PUT to the key "k".
+func putOfK(r *http.Request) bool {
+	return r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/k")
+}
+
 func (l *loseThen) Do(r *http.Request) (*http.Response, error) {
 	if !l.match(r) || !l.done.CompareAndSwap(false, true) {
 		return l.next.Do(r)
@@ -76,7 +81,7 @@ func TestIfMatchRefusedAfterLostResponse(t *testing.T) {
 				s3test.EnableVersioning(t, other, *bucket)
 			}
 			v0 := s3test.Put(t, other, *bucket, *key, "v0")
-			hook := &loseThen{match: func(r *http.Request) bool { return r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/k") },
+			hook := &loseThen{match: putOfK,
 				then: func() {
 					if tc.put {
 						_, err := other.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: key, Body: strings.NewReader("theirs")})
