@@ -71,12 +71,7 @@ func TestAttack2LandedThenDeletedIsNoLostRace(t *testing.T) {
 				_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: key, Body: strings.NewReader("mine"), IfMatch: v0.ETag})
 				return err
 			}
-			var err error
-			if tc.inDo {
-				err = retry.Do(ctx, put, fast)
-			} else {
-				err = put(ctx)
-			}
+			err := send(ctx, tc.inDo, put)
 			require.True(t, hook.done.Load(), "the response was lost after the write landed")
 			require.Error(t, err)
 			assert.ErrorIs(t, err, retry.ErrAmbiguousWrite, "our write landed (then was deleted): never a plain lost race; got %v", err)

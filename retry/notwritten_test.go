@@ -34,6 +34,14 @@ func putOfK(r *http.Request) bool {
 	return r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/k")
 }
 
+// send runs put once, or through retry.Do (with fast) when inDo.
+func send(ctx context.Context, inDo bool, put func(context.Context) error) error {
+	if inDo {
+		return retry.Do(ctx, put, fast)
+	}
+	return put(ctx)
+}
+
 func (l *loseThen) Do(r *http.Request) (*http.Response, error) {
 	if !l.match(r) || !l.done.CompareAndSwap(false, true) {
 		return l.next.Do(r)
@@ -97,12 +105,7 @@ func TestIfMatchRefusedAfterLostResponse(t *testing.T) {
 				out, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: key, Body: strings.NewReader("mine"), IfMatch: v0.ETag})
 				return err
 			}
-			var err error
-			if tc.inDo {
-				err = retry.Do(ctx, put, fast)
-			} else {
-				err = put(ctx)
-			}
+			err := send(ctx, tc.inDo, put)
 			require.True(t, hook.done.Load(), "the response was lost")
 			if tc.wantCode != "" {
 				require.ErrorIs(t, err, retry.ErrAmbiguousWrite, "sent twice and unprovable: never a plain refusal")
