@@ -66,6 +66,9 @@ type unsureWrite struct {
 	in      *s3.PutObjectInput
 	body    []byte
 	snap    *snapshot
+	// sent: the request went out before, its outcome unknown (its
+	// leader left): a refusal of a later send of it proves nothing.
+	sent bool
 }
 
 type waiterState uint8

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -251,5 +252,73 @@ func TestCombinedUpdateOutlivesItsLeader(t *testing.T) {
 	assert.ErrorIs(t, leaderErr, ErrAmbiguousWrite)
 	require.NoError(t, otherErr, "its update was in the write, sent again as it was")
 	assert.Equal(t, "2", read(), "one write with both updates, applied once")
+	assert.Zero(t, updaterGoroutines())
+}
+
+// lateClient abandons its first PutObject when the call's context ends, but
+// the send is still on its way: it lands just before the next PutObject,
+// as a request the server got before the client gave up would.
+type lateClient struct {
+	*s3.Client
+	n       atomic.Int32
+	entered chan struct{}
+	late    func()
+}
+
+func (c *lateClient) PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	switch c.n.Add(1) {
+	case 1:
+		close(c.entered)
+		<-ctx.Done()
+		cp := *in
+		c.late = func() { _, _ = c.Client.PutObject(context.Background(), &cp) }
+		return nil, ctx.Err()
+	case 2:
+		c.late()
+	}
+	return c.Client.PutObject(ctx, in, optFns...)
+}
+
+// The same as TestCombinedUpdateOutlivesItsLeader, but the abandoned write
+// lands just before it is sent again: the resend is refused 412 by that
+// very write. Found by a user's test on versitygw, where 4 of 64 updates
+// were applied twice: the 412 to the resend was taken for a lost race and
+// the functions applied again.
+func TestAbandonedWriteLandingLateIsNotALostRace(t *testing.T) {
+	srv := conflicttest.NewServer(t)
+	bucket := s3test.NewBucket(t, srv.Client(), false)
+	c := &lateClient{Client: srv.Client(), entered: make(chan struct{})}
+	u := NewUpdater(c, func(o *UpdateOptions) {
+		o.Sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+	})
+	k := objectKey{bucket, "n"}
+	ctx, cancel := context.WithCancel(context.Background())
+	newWaiter := func() *waiter {
+		return &waiter{fn: incr, res: make(chan result, 1), lead: make(chan struct{}, 1), joined: time.Now()}
+	}
+	leader, other := newWaiter(), newWaiter()
+	u.mu.Lock()
+	q := &queue{pending: []*waiter{leader, other}, leader: leader}
+	u.keys[k] = q
+	u.mu.Unlock()
+	var wg sync.WaitGroup
+	var leaderErr, otherErr error
+	wg.Add(2)
+	go func() { defer wg.Done(); _, leaderErr = u.lead(ctx, k, q, leader) }()
+	go func() {
+		defer wg.Done()
+		select {
+		case r := <-other.res:
+			otherErr = r.err
+		case <-other.lead:
+			_, otherErr = u.lead(context.Background(), k, q, other)
+		}
+	}()
+	<-c.entered
+	cancel()
+	wg.Wait()
+	require.ErrorIs(t, leaderErr, ErrAmbiguousWrite)
+	require.NoError(t, otherErr)
+	assert.Equal(t, "2", s3test.Get(t, srv.Client(), bucket, "n"), "each update applied once")
 	assert.Zero(t, updaterGoroutines())
 }

@@ -164,6 +164,9 @@ func (u *Updater) resettle(ctx context.Context, k objectKey, q *queue, sw *unsur
 func (u *Updater) commit(ctx context.Context, k objectKey, q *queue, batch []*waiter, sw *unsureWrite) error {
 	in, body, snap, pw := sw.in, sw.body, sw.snap, sw.w
 	out, unknown, err, cur, gaveUp := u.putSettled(ctx, k, in, body, pw)
+	if sw.sent {
+		unknown++ // an earlier send of this very request may yet land, or has
+	}
 	if gaveUp {
 		u.mu.Lock()
 		failAll(batch, ambiguousUpdate(k, err))
@@ -183,6 +186,7 @@ func (u *Updater) commit(ctx context.Context, k objectKey, q *queue, batch []*wa
 	}
 	if ctx.Err() != nil {
 		u.mu.Lock()
+		sw.sent = true
 		q.unsure, q.snap = sw, nil
 		u.mu.Unlock()
 		return ctx.Err()
