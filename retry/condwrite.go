@@ -59,8 +59,9 @@ type write struct {
 	// etag is, for CompleteMultipartUpload, the multipart ETag of the
 	// call's parts (unquoted); empty when unknown.
 	etag string
-	// sends counts every send of the call: all passes, the SDK's resends
-	// included.
+	// sends counts the sends of the call, all passes and the SDK's resends
+	// included, whose answer did not prove the write refused (see
+	// unsettledSends): the ones that may have landed.
 	sends int
 	// ifMatch: the write has an If-Match condition, which S3 answers 404
 	// NoSuchKey (not 412) when the key has no current object.

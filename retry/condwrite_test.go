@@ -192,7 +192,8 @@ func TestCopyAndCompleteAfterResend(t *testing.T) {
 
 // The token never pushes a write over S3's 2 KB metadata limit: when the
 // caller's metadata leaves no room, the write goes without it, and a 412
-// after a resend is then ambiguous.
+// after a resend (the first send answered 500: it may have landed) is then
+// ambiguous.
 func TestTokenSkippedNearMetadataLimit(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -203,7 +204,7 @@ func TestTokenSkippedNearMetadataLimit(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			meta := map[string]string{"note": strings.Repeat("x", tc.size-len("note"))}
-			stub := s3stub.New(s3stub.Error(409, "ConditionalRequestConflict"), s3stub.Error(412, "PreconditionFailed"))
+			stub := s3stub.New(s3stub.Error(500, "InternalError"), s3stub.Error(412, "PreconditionFailed"))
 			stub.Default = head(`"x"`, "")
 			c := stub.Client(retry.OnConflict(fast))
 			_, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("b"), Key: aws.String("k"),
@@ -217,4 +218,27 @@ func TestTokenSkippedNearMetadataLimit(t *testing.T) {
 			assert.ErrorIs(t, err, retry.ErrAmbiguousWrite, "a 412 after a resend is never a clean lost race")
 		})
 	}
+}
+
+// A create-if-absent meets ConditionalRequestConflict (S3's refusal: that
+// send wrote nothing), is sent again, and is refused 412: the key exists.
+// Every send was answered and refused: a clean lost race, settled without
+// reading the object. It used to be ErrAmbiguousWrite after a HeadObject:
+// every send counted as possibly landed (a user's 16-writer race: 115 of
+// 120 losers told ambiguous).
+func TestRefusedSendsMakeACleanLostRace(t *testing.T) {
+	t.Parallel()
+	srv := conflicttest.NewServer(t)
+	c := srv.Client(retry.OnConflict(fast))
+	bucket := s3test.NewBucket(t, c, false)
+	s3test.Put(t, c, bucket, "k", "theirs")
+	seeded := srv.Faults.Count("PutObject")
+	srv.Faults.Add(conflicttest.Fault{Operation: "PutObject", Key: "k", Code: "ConditionalRequestConflict", Times: 1})
+	_, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("k"),
+		Body: strings.NewReader("ours"), IfNoneMatch: aws.String("*")})
+	require.ErrorIs(t, err, conflict.PreconditionFailed)
+	assert.NotErrorIs(t, err, retry.ErrAmbiguousWrite)
+	assert.Equal(t, 2, srv.Faults.Count("PutObject")-seeded, "the 409 and the 412")
+	assert.Zero(t, srv.Faults.Count("HeadObject"), "nothing to prove")
+	assert.Equal(t, "theirs", s3test.Get(t, c, bucket, "k"))
 }

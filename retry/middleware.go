@@ -123,7 +123,7 @@ func (m *middlewareImpl) slow(ctx context.Context, in middleware.InitializeInput
 ) (middleware.InitializeOutput, middleware.Metadata, error) {
 	op := middleware.GetOperationName(ctx)
 	if w != nil {
-		w.sends = sdkAttempts(md)
+		w.sends = unsettledSends(md, err)
 	}
 	if dc := inDo(ctx); dc != nil {
 		out, md, err = m.aside(ctx, dc, op, in, w, out, md, err)
@@ -163,7 +163,7 @@ func (m *middlewareImpl) slow(ctx context.Context, in middleware.InitializeInput
 		var aerr error
 		out, md, aerr = next.HandleInitialize(ctx, in)
 		if w != nil {
-			w.sends += sdkAttempts(md)
+			w.sends += unsettledSends(md, aerr)
 		}
 		return aerr
 	})

@@ -15,13 +15,31 @@ import (
 // maxVersionsChecked bounds the versions read to find our write.
 const maxVersionsChecked = 20
 
-// sdkAttempts is the number of times the SDK's own retryer sent the request
-// whose metadata is md (1 when unknown).
-func sdkAttempts(md middleware.Metadata) int {
-	if r, ok := awsretry.GetAttemptResults(md); ok && len(r.Results) > 0 {
-		return len(r.Results)
+// unsettledSends counts the sends of one pass (the SDK's attempts, in md;
+// err is the pass's own answer when md has none) whose answer did not
+// prove the write refused: no answer, or a 5xx. A 409 or 412 answer is
+// S3's refusal: that send wrote nothing.
+func unsettledSends(md middleware.Metadata, err error) int {
+	r, ok := awsretry.GetAttemptResults(md)
+	if !ok || len(r.Results) == 0 {
+		if mayHaveLanded(err) {
+			return 1
+		}
+		return 0
 	}
-	return 1
+	n := 0
+	for _, a := range r.Results {
+		if mayHaveLanded(a.Err) {
+			n++
+		}
+	}
+	return n
+}
+
+// mayHaveLanded reports a send's error that leaves its outcome open.
+func mayHaveLanded(err error) bool {
+	st := s3err.Status(err)
+	return err != nil && (st == 0 || st >= 500)
 }
 
 // refused reports an answer that says the write was not made, which
@@ -32,13 +50,13 @@ func (w *write) refused(kind conflict.Kind, err error) bool {
 	return kind == conflict.PreconditionFailed || w.ifMatch && s3err.Code(err) == "NoSuchKey"
 }
 
-// resolve tells what a refusal (see refused) to the write is: a lost race when the call sent
-// it once; ours, with the operation's output, when the object (or one of
+// resolve tells what a refusal (see refused) to the write is: a lost race when every send
+// of the call was answered and refused; ours, with the operation's output, when the object (or one of
 // its versions) proves that an earlier send landed; ambiguous otherwise.
 // client is called only when there is something to read.
 func (w *write) resolve(ctx context.Context, client func() *s3.Client) (resolution, any) {
-	if w.sends < 2 {
-		return lostRace, nil // answered at the only send: a clean lost race
+	if w.sends == 0 {
+		return lostRace, nil // every send was answered, and refused: a clean lost race
 	}
 	if len(w.tokens) == 0 && w.etag == "" {
 		return ambiguous, nil
