@@ -29,9 +29,10 @@ var ErrBackoffStopped = errors.New("backoff gave up")
 
 // ErrAmbiguousWrite: a conditional write (PutObject, CopyObject,
 // CompleteMultipartUpload) was answered 412 — or, with If-Match, 404
-// NoSuchKey (the key was deleted) — after the call had sent it more than
-// once — every pass of the loop (or of Do) and every resend of the
-// SDK counted — and nothing proves whether an earlier send was ours: no
+// NoSuchKey (the key was deleted) — after an earlier send of the call
+// (a pass of the loop or of Do, or a resend of the SDK) got no answer or
+// a 5xx, so that it may have landed (a send answered 409 or 412 was
+// refused and does not count) — and nothing proves whether it was: no
 // token could be carried (Options.NoWriteToken, a CopyObject with
 // MetadataDirective COPY, metadata too close to S3's 2 KB limit) or
 // neither the current object nor the key's versions carry it (for

@@ -36,8 +36,8 @@ import (
 //
 // On success it is in the output's ResultMetadata ([StrayUploadsOf]); on
 // failure in the error's chain (errors.As). It is absent when no create
-// was resent or no other upload of the key was found, and when c has no
-// ListMultipartUploads (as *s3.Client has).
+// was resent or no other upload of the key was found, and when c lacks
+// ListMultipartUploads (*s3.Client has it).
 type StrayUploads struct {
 	Bucket, Key string
 	UploadIDs   []string
