@@ -29,6 +29,7 @@ type queue struct {
 	watch  bool            // losing: read until the object stays unchanged over a wait
 	seen   *snapshot       // what the previous read found, while watching
 	seenAt time.Time       // when seen was read
+	rtt    time.Duration   // how long the last read while watching took
 	// confirm: the wait in progress is a short one after a read that
 	// found the key busy, to tell whether its writer has stopped.
 	confirm bool

@@ -174,7 +174,10 @@
 // most [DefaultMaxRounds] = 100 times; each wait is a Retry event of kind
 // PreconditionFailed (to [Options.OnEvent], and the logger at Debug). After
 // two lost races in a row it reads after each wait and writes only once a
-// read finds at most one other write over the wait. A
+// read finds at most one other write over the wait, or writes too far
+// apart to come from one busy writer; a write made so that loses to
+// another waiter's is followed by a short wait and a read, not a whole
+// wait. A
 // ConditionalRequestConflict is resent as is, as [UpdateOptions.Options]
 // say; the client's own OnConflict steps aside for these writes, so one
 // loop decides. At most [DefaultMaxSize] = 16 MiB is read into memory

@@ -43,7 +43,7 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 				return nil
 			}
 			if wait, busy := u.watching(k, q, s, at, at.Sub(began)); busy {
-				err := u.backOff(ctx, k, q, wait)
+				err := u.backOff(ctx, k, q, wait, wait == 0)
 				u.mu.Unlock()
 				return err
 			}

@@ -117,7 +117,10 @@ type UpdateOptions struct {
 // request; writers that lost should let it and probe seldom, since every
 // probe costs requests. After two lost races in a row a queue only reads
 // after each wait, and writes once a read finds at most one write since
-// the previous read. A read that finds the key still busy after a full
+// the previous read, or writes more than two and a half round trips apart
+// on average (a key passing from waiter to waiter, not one busy writer);
+// should that write lose, to another waiter most likely, a short wait and
+// a read follow instead of a whole wait. A read that finds the key still busy after a full
 // wait is followed by a short wait, three of the busy writer's intervals
 // (estimated from the read's round trip and the object's lineage; 1 to
 // 50 ms): a writer that stops is noticed at the next probe of any waiting
