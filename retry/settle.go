@@ -42,7 +42,7 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 		}
 		u.finish(batch, c)
 		u.rememberLocked(q, cur)
-		q.bo, q.losses, q.watch, q.confirm, q.phantoms = nil, 0, false, false, 0
+		q.bo, q.losses, q.watch, q.confirm, q.phantoms, q.quick = nil, 0, false, false, 0, 0
 		return nil
 	case unproven:
 		failAll(batch, ambiguousUpdate(k, cause))
@@ -66,12 +66,16 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 	// A watching queue that took the key (see watching) and lost wrote on
 	// the read that found it quiet: another waiter most likely took it at
 	// the same moment, and writes once. A short wait, then a read, tells
-	// (one write since then: take it), not a whole wait later.
-	took := q.losses >= 2 && pw.clean && q.seen != nil && q.seen.headMark() == pw.base
+	// (one write since then: take it), not a whole wait later; at most
+	// quickTakes times in a row, so that waiters that keep meeting each
+	// other, or a writer slower than they think, spread out again.
+	took := q.losses >= 2 && pw.clean && q.seen != nil && q.seen.headMark() == pw.base && q.quick < quickTakes
 	if q.losses++; took {
 		q.watch, q.confirm = true, true
+		q.quick++
 		return u.backOff(ctx, k, q, shortWait(q.rtt), true)
 	}
+	q.quick = 0
 	if q.losses >= 2 {
 		q.watch, q.seen, q.confirm = true, nil, false
 		if !pw.clean { // cur was read
@@ -80,6 +84,10 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 	}
 	return u.backOff(ctx, k, q, 0, true)
 }
+
+// quickTakes is how many times in a row a waiter that lost a take looks
+// again after a short wait (see settle).
+const quickTakes = 2
 
 // watching reports, for a key whose writes keep losing, whether s shows
 // the object busy since the previous read (more than one write in between,
