@@ -54,6 +54,11 @@
 //   - conditional PutObject, CompleteMultipartUpload and DeleteObject:
 //     If-None-Match "*" and If-Match answer 412; If-Match on a missing key
 //     answers 404 NoSuchKey;
+//   - conditional GetObject and HeadObject, against the ETag (a multipart
+//     one too) and Last-Modified of the version read: If-Match and
+//     If-Unmodified-Since answer 412, If-None-Match and If-Modified-Since
+//     304, in RFC 7232's order (If-Match overrides If-Unmodified-Since,
+//     If-None-Match overrides If-Modified-Since);
 //   - bucket configuration, stored as sent and served back by its Get:
 //     policy (with DeleteBucketPolicy and GetBucketPolicyStatus), tagging,
 //     lifecycle, public access block, ownership controls, encryption, CORS,
@@ -112,6 +117,7 @@
 //   - server.go: the in-process server, [NewServer] and [Start];
 //   - route.go: what the server serves itself in front of gofakes3, what
 //     it answers 501, and its fixes to gofakes3's answers;
+//     conditionalread.go: the conditions of GetObject and HeadObject;
 //   - account.go: the two accounts, and who may touch which bucket;
 //   - bucketconfig.go and subresource.go: the bucket configuration it
 //     stores and serves (policy, tagging, ...);
