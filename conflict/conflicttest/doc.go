@@ -59,6 +59,9 @@
 //     If-Unmodified-Since answer 412, If-None-Match and If-Modified-Since
 //     304, in RFC 7232's order (If-Match overrides If-Unmodified-Since,
 //     If-None-Match overrides If-Modified-Since);
+//   - a request whose body ends before its Content-Length: 400
+//     IncompleteBody, and nothing of it acted on (behind a Fault's latency
+//     too);
 //   - bucket configuration, stored as sent and served back by its Get:
 //     policy (with DeleteBucketPolicy and GetBucketPolicyStatus), tagging,
 //     lifecycle, public access block, ownership controls, encryption, CORS,
@@ -118,6 +121,7 @@
 //   - route.go: what the server serves itself in front of gofakes3, what
 //     it answers 501, and its fixes to gofakes3's answers;
 //     conditionalread.go: the conditions of GetObject and HeadObject;
+//     body.go: bodies read whole before anything acts on them;
 //   - account.go: the two accounts, and who may touch which bucket;
 //   - bucketconfig.go and subresource.go: the bucket configuration it
 //     stores and serves (policy, tagging, ...);

@@ -19,6 +19,9 @@ import (
 func (b *bucketConfig) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	bucket, key := target(r)
 	query := r.URL.Query()
+	if !objectData(r, key, query) && !b.wholeBody(w, r) { // body.go
+		return
+	}
 	create := bucket != "" && key == "" && r.Method == http.MethodPut && plain(query)
 	if create {
 		b.createMu.Lock()
