@@ -53,7 +53,9 @@
 //     time or with DeleteObjects; ListObjectVersions, newest first;
 //   - conditional PutObject, CompleteMultipartUpload and DeleteObject:
 //     If-None-Match "*" and If-Match answer 412; If-Match on a missing key
-//     answers 404 NoSuchKey;
+//     answers 404 NoSuchKey; DeleteObject's If-Match with a version ID is
+//     checked against that version, on Object Lock buckets too (S3
+//     documents conditions on the current version only);
 //   - conditional GetObject and HeadObject, against the ETag (a multipart
 //     one too) and Last-Modified of the version read: If-Match and
 //     If-Unmodified-Since answer 412, If-None-Match and If-Modified-Since

@@ -77,7 +77,7 @@ func (b *bucketConfig) serveObjectLock(w http.ResponseWriter, r *http.Request, s
 	case retention || legalHold:
 		b.fail(w, r, http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.")
 	case r.Method == http.MethodDelete && id != "" && b.locked(bucket):
-		res, err := st.deleteUnlocked(bucket, key, id, bypass)
+		res, err := st.deleteUnlocked(bucket, key, id, bypass, r.Header.Get("If-Match"))
 		if err == nil {
 			deleteHeaders(w, res)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/s3conflict/s3conflict/conflict"
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
 	"github.com/s3conflict/s3conflict/internal/s3err"
 	"github.com/s3conflict/s3conflict/internal/s3test"
@@ -121,4 +122,28 @@ func TestObjectLockPrecheck(t *testing.T) {
 	_, err = checked.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String("vault")})
 	assert.ErrorIs(t, err, precheck.ErrLocked)
 	assert.Equal(t, "data", body(t, c, "vault", "kept", nil), "nothing was deleted")
+}
+
+// DeleteObject of a version with If-Match on an Object Lock bucket checks
+// the ETag as on any bucket: a wrong one deletes nothing (412), and a
+// right one still yields to the lock.
+func TestObjectLockConditionalDelete(t *testing.T) {
+	c := conflicttest.NewServer(t).Client()
+	ctx := context.Background()
+	lockBucket(t, c, "vault")
+	out := s3test.Put(t, c, "vault", "k", "data")
+	del := func(ifMatch string) error {
+		_, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("vault"), Key: aws.String("k"),
+			VersionId: out.VersionId, IfMatch: aws.String(ifMatch)})
+		return err
+	}
+	assert.Equal(t, conflict.PreconditionFailed, conflict.Classify(del(`"0123456789abcdef0123456789abcdef"`)))
+	assert.Equal(t, "data", body(t, c, "vault", "k", out.VersionId), "a wrong ETag deletes nothing")
+	s3test.LegalHold(t, c, "vault", "k", out.VersionId)
+	assert.Equal(t, "AccessDenied", s3err.Code(del(aws.ToString(out.ETag))), "the lock still holds")
+	_, err := c.PutObjectLegalHold(ctx, &s3.PutObjectLegalHoldInput{Bucket: aws.String("vault"), Key: aws.String("k"), VersionId: out.VersionId,
+		LegalHold: &types.ObjectLockLegalHold{Status: types.ObjectLockLegalHoldStatusOff}})
+	require.NoError(t, err)
+	require.NoError(t, del(aws.ToString(out.ETag)))
+	assert.Equal(t, "<404>", body(t, c, "vault", "k", nil), "the right ETag deletes the version")
 }

@@ -79,13 +79,19 @@ func (s *store) setLegalHold(bucket, key string, id gofakes3.VersionID, on bool)
 }
 
 // deleteUnlocked deletes one version as DeleteObjectVersion does, unless
-// Object Lock keeps it (403 AccessDenied).
-func (s *store) deleteUnlocked(bucket, key string, id gofakes3.VersionID, bypass bool) (gofakes3.ObjectDeleteResult, error) {
+// Object Lock keeps it (403 AccessDenied) or, when ifMatch is set, its
+// condition fails as in deleteIfMatch.
+func (s *store) deleteUnlocked(bucket, key string, id gofakes3.VersionID, bypass bool, ifMatch string) (gofakes3.ObjectDeleteResult, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b, err := s.bucket(bucket)
 	if err != nil {
 		return gofakes3.ObjectDeleteResult{}, err
+	}
+	if ifMatch != "" {
+		if err := s.deleteCondition(bucket, key, id, ifMatch); err != nil {
+			return gofakes3.ObjectDeleteResult{}, err
+		}
 	}
 	if v := find(b.keys[key], unalias(id)); v != nil && v.lockedAt(time.Now(), bypass) {
 		return gofakes3.ObjectDeleteResult{}, errLocked

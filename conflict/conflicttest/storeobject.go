@@ -176,18 +176,27 @@ func (s *store) remove(b *storeBucket, key string) gofakes3.ObjectDeleteResult {
 func (s *store) deleteIfMatch(bucket, key string, id gofakes3.VersionID, etag string) (gofakes3.ObjectDeleteResult, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	v, err := s.liveVersion(bucket, key, id)
-	if err != nil {
+	if err := s.deleteCondition(bucket, key, id, etag); err != nil {
 		return gofakes3.ObjectDeleteResult{}, err
 	}
 	b := s.buckets[bucket]
-	if etag != "*" && !v.hasETag(etag) {
-		return gofakes3.ObjectDeleteResult{}, errPreconditionFailed()
-	}
 	if id != "" {
 		return removeVersion(b, key, unalias(id)), nil
 	}
 	return s.remove(b, key), nil
+}
+
+// deleteCondition checks a conditional delete's If-Match (etag) as
+// deleteIfMatch says. s.mu is held.
+func (s *store) deleteCondition(bucket, key string, id gofakes3.VersionID, etag string) error {
+	v, err := s.liveVersion(bucket, key, id)
+	if err != nil {
+		return err
+	}
+	if etag != "*" && !v.hasETag(etag) {
+		return errPreconditionFailed()
+	}
+	return nil
 }
 
 // DeleteObjectVersion removes one version or delete marker for good;
