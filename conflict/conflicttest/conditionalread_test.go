@@ -4,8 +4,11 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"io"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -135,4 +138,59 @@ func TestConditionalReads(t *testing.T) {
 		assert.Equal(t, http.StatusNotModified, conditionalRead(t, c, isHead, "reads", "single", old.VersionId, readConditions{ifNoneMatch: old.ETag}))
 	}
 	assert.Equal(t, "hello", s3test.Get(t, c, "reads", "single"), "a read changes nothing")
+}
+
+// Under 64 readers and a writer that keeps replacing the object, a read
+// with If-Match answers 200 only with the body of the version it named,
+// else 412: the condition is checked on the version served.
+func TestConditionalReadsRaceWrites(t *testing.T) {
+	t.Parallel()
+	c := conflicttest.NewServer(t).Client()
+	ctx := context.Background()
+	mkBucket(t, c, "race")
+	named := s3test.Put(t, c, "race", "k", "named").ETag
+	stop := make(chan struct{})
+	wrote := make(chan int)
+	go func() {
+		n := 0
+		defer func() { wrote <- n }()
+		for bodies := []string{"other", "named"}; ; n++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("race"), Key: aws.String("k"),
+				Body: strings.NewReader(bodies[n%2])}); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	var ok, failed atomic.Int64
+	for range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 10 {
+				out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("race"), Key: aws.String("k"), IfMatch: named})
+				if err != nil {
+					assert.Equal(t, http.StatusPreconditionFailed, s3err.Status(err), "%v", err)
+					failed.Add(1)
+					continue
+				}
+				got, err := io.ReadAll(out.Body)
+				out.Body.Close()
+				require.NoError(t, err)
+				assert.Equal(t, "named", string(got), "If-Match answered 200 with another version's body")
+				assert.Equal(t, *named, aws.ToString(out.ETag))
+				ok.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	t.Logf("%d writes; %d reads matched, %d refused", <-wrote, ok.Load(), failed.Load())
+	assert.Equal(t, int64(64*10), ok.Load()+failed.Load())
 }
