@@ -22,6 +22,9 @@ const incompleteBodyMessage = "You did not provide the number of bytes specified
 // wholeBody reads r's body whole and reports whether it arrived whole;
 // when it did not, it has answered 400 IncompleteBody.
 func (b *bucketConfig) wholeBody(w http.ResponseWriter, r *http.Request) bool {
+	if r.Body == http.NoBody {
+		return true
+	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		b.fail(w, r, http.StatusBadRequest, "IncompleteBody", incompleteBodyMessage)
