@@ -1,0 +1,58 @@
+//go:build go1.25
+
+package retry_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/s3conflict/s3conflict/retry"
+)
+
+// Attack on a0547b2/f03f8f9: an update whose every write loses to another
+// writer's write, slipped in just before it (writes far apart, so each is
+// a "take" the waiter makes at once), gives up with ErrMaxAttempts after
+// DefaultMaxRounds (100) rounds, documented as "about 10 to 15 s with the
+// default contention backoff" (UpdateOptions.MaxRounds). Time is virtual,
+// 2 ms per answer. At 60a4c26: 10.8 to 11.5 s, 100 writes (three runs).
+// Now each lost take counts a round but waits only 6 ms, twice in a row:
+// 4.3 to 4.5 s, 100 writes. Not counting the quick takes' losses as rounds
+// (one round per contention wait, as before): 12.8 to 13.1 s, 296 writes.
+func TestAttack3GiveUpNotMuchSooner(t *testing.T) {
+	t.Skip("defect: lost quick takes count as rounds, so MaxRounds ends an update 2.5x sooner than documented; the fix trades time against writes")
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		bucket, key := "giveup", "counter"
+		srv := slowServer(t, 2*time.Millisecond, bucket)
+		other := retry.NewUpdater(srv.Client())
+		var puts, slipped atomic.Int64
+		waiter := retry.NewUpdater(srv.Client(func(o *s3.Options) {
+			next := o.HTTPClient
+			o.HTTPClient = doFunc(func(r *http.Request) (*http.Response, error) {
+				if r.Method == http.MethodPut {
+					puts.Add(1)
+					_, err := other.Update(ctx, bucket, key, retry.Incr)
+					require.NoError(t, err)
+					slipped.Add(1)
+				}
+				return next.Do(r)
+			})
+		}))
+		start := time.Now()
+		_, err := waiter.Update(ctx, bucket, key, retry.Incr)
+		took := time.Since(start)
+		require.ErrorIs(t, err, retry.ErrMaxAttempts)
+		assert.Equal(t, fmt.Sprint(slipped.Load()), get(t, srv.Client(), bucket, key), "the waiter's update is not there")
+		t.Logf("gave up after %v and %d writes", took, puts.Load())
+		assert.GreaterOrEqual(t, took, 7*time.Second, "gave up much sooner than the documented 10 to 15 s")
+	})
+}
