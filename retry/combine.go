@@ -239,6 +239,20 @@ func (u *Updater) gaveUp(lost *conflict.Error, w *waiter) error {
 	return &e
 }
 
+// stopAll ends the queued updates of k after its contention backoff
+// returned backoff.Stop. Called with u.mu held.
+func (u *Updater) stopAll(k objectKey, q *queue) {
+	for _, w := range q.pending {
+		if w.state == queued {
+			e := *lostError(k, nil)
+			e.Attempts, e.Elapsed = w.writes, u.opts.Now().Sub(w.joined)
+			e.Reason = fmt.Errorf("%w (UpdateOptions.Contention)", ErrBackoffStopped)
+			deliver(w, result{err: &e})
+		}
+	}
+	q.pending = nil
+}
+
 // requeue puts ws back at the front of the queue after their write lost a
 // race, failing those that lost MaxRounds times. Called with u.mu held.
 func (u *Updater) requeue(q *queue, ws []*waiter, lost *conflict.Error) {

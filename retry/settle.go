@@ -8,6 +8,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/cenkalti/backoff/v4"
+
 	"github.com/s3conflict/s3conflict/conflict"
 	"github.com/s3conflict/s3conflict/internal/s3err"
 )
@@ -249,7 +251,11 @@ func (u *Updater) backOff(ctx context.Context, k objectKey, q *queue, d time.Dur
 		q.bo = u.opts.Contention()
 	}
 	if d <= 0 {
-		d = q.bo.NextBackOff()
+		if d = q.bo.NextBackOff(); d == backoff.Stop {
+			q.bo = nil
+			u.stopAll(k, q)
+			return nil
+		}
 	}
 	q.due = d
 	if !lost {

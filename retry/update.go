@@ -104,6 +104,8 @@ type UpdateOptions struct {
 
 	// Contention makes the wait between a lost race and the re-read, one
 	// per key while the key is contended. nil: DefaultContentionBackoff.
+	// When it returns backoff.Stop, the updates waiting for the key end
+	// with ErrBackoffStopped.
 	Contention func() backoff.BackOff
 
 	// MaxCached is how many keys keep the content of the Updater's own last
@@ -216,7 +218,8 @@ func NewUpdater(c ObjectClient, optFns ...func(*UpdateOptions)) *Updater {
 //
 // Errors, none of which leaves the update written: fn's own error;
 // ErrUpdatePanic; ErrTooLarge; ErrCreateRefused; a *conflict.Error of kind
-// PreconditionFailed with Reason ErrMaxAttempts after MaxRounds rounds,
+// PreconditionFailed with Reason ErrMaxAttempts after MaxRounds rounds
+// (ErrBackoffStopped when UpdateOptions.Contention returned backoff.Stop),
 // or of kind Transient when ConditionalRequestConflict outlasts the
 // Options' caps; the error of a read (GetObject, or HeadObject while waiting) or the
 // refusal of a write (a 4xx other than 409 and 412), as the SDK returned
