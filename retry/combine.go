@@ -254,8 +254,9 @@ func (u *Updater) stopAll(k objectKey, q *queue) {
 }
 
 // requeue puts ws back at the front of the queue after their write lost a
-// race, failing those that lost MaxRounds times. Called with u.mu held.
-func (u *Updater) requeue(q *queue, ws []*waiter, lost *conflict.Error) {
+// race, or a wait found the key still busy; counted, it counts a round
+// for each, failing those that reached MaxRounds. Called with u.mu held.
+func (u *Updater) requeue(q *queue, ws []*waiter, lost *conflict.Error, counted bool) {
 	if ws == nil { // a wait without a write: count it for the queued
 		ws, q.pending = q.pending, nil
 		for _, w := range ws {
@@ -269,7 +270,10 @@ func (u *Updater) requeue(q *queue, ws []*waiter, lost *conflict.Error) {
 		if w.state != inWrite {
 			continue
 		}
-		if w.rounds++; w.rounds >= u.opts.MaxRounds {
+		if counted {
+			w.rounds++
+		}
+		if w.rounds >= u.opts.MaxRounds {
 			deliver(w, result{err: u.gaveUp(lost, w)})
 			continue
 		}

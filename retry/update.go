@@ -93,7 +93,9 @@ type UpdateOptions struct {
 
 	// MaxRounds caps how often one update waits because another writer
 	// won (a lost race, or a full contention wait after which a read found
-	// the key still changing; the short confirming waits do not count).
+	// the key still changing; the short waits, to confirm a busy key's
+	// stop or after a lost take of a small object, do not count, and at
+	// most three writes are sent per round).
 	// 0 or negative: DefaultMaxRounds (100), about 10 to 15 s with the
 	// default contention backoff. A writer in another process that commits
 	// without pause can hold a key that long: the update then fails with
@@ -104,6 +106,9 @@ type UpdateOptions struct {
 
 	// Contention makes the wait between a lost race and the re-read, one
 	// per key while the key is contended. nil: DefaultContentionBackoff.
+	// The short waits of an update watching a busy key (a few of the
+	// writer's intervals or of the reads' round trips, 1 to 50 ms) are not
+	// taken from it.
 	// When it returns backoff.Stop, the updates waiting for the key end
 	// with ErrBackoffStopped.
 	Contention func() backoff.BackOff
@@ -122,7 +127,8 @@ type UpdateOptions struct {
 // the previous read, or writes more than two and a half round trips apart
 // on average (a key passing from waiter to waiter, not one busy writer);
 // should that write lose, to another waiter most likely, a short wait and
-// a read follow instead of a whole wait. A read that finds the key still busy after a full
+// a read follow instead of a whole wait (twice at most, for objects of at
+// most 64 KiB; no round). A read that finds the key still busy after a full
 // wait is followed by a short wait, three of the busy writer's intervals
 // (estimated from the read's round trip and the object's lineage; 1 to
 // 50 ms): a writer that stops is noticed at the next probe of any waiting
