@@ -1,9 +1,7 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
-	"os"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -45,14 +43,5 @@ func TestContended(t *testing.T) {
 			rows = append(rows, contendedRow{Strategy: name, Writers: w, Ratio: middle(ratios), PerUpdate: middle(reqs)})
 		}
 	}
-	if *contendedOut == "" {
-		return
-	}
-	b, err := json.Marshal(rows)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(*contendedOut, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeJSON(t, *contendedOut, rows)
 }

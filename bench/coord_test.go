@@ -1,9 +1,7 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
-	"os"
 	"strconv"
 	"testing"
 	"testing/synctest"
@@ -40,16 +38,7 @@ func TestCoord(t *testing.T) {
 			rows = append(rows, row)
 		}
 	}
-	if *coordOut == "" {
-		return
-	}
-	b, err := json.Marshal(rows)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(*coordOut, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeJSON(t, *coordOut, rows)
 }
 
 // label names call id of the race as goroutine.write, from 0.

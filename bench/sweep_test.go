@@ -1,9 +1,7 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
-	"os"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -52,16 +50,7 @@ func TestSweep(t *testing.T) {
 			t.Errorf("s3conflict: %d of %d callers succeeded in a %v storm", c.Runs[0].Succeeded, c.Callers, c.Window)
 		}
 	}
-	if *sweepOut == "" {
-		return
-	}
-	b, err := json.Marshal(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(*sweepOut, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeJSON(t, *sweepOut, data)
 }
 
 // strategies makes fresh strategies (per-client state) in table order.
