@@ -36,20 +36,10 @@ func TestSingleWatcherTakesTheKeyAtItsNextProbe(t *testing.T) {
 			srv := slowServer(t, answer, bucket)
 			busy := retry.NewUpdater(srv.Client())
 			waiter := retry.NewUpdater(srv.Client(loseTwice))
-			started := make(chan struct{})
 			var last time.Time
 			var wg sync.WaitGroup
-			wg.Go(func() {
-				for i := range streak {
-					_, err := busy.Update(ctx, bucket, key, retry.Incr)
-					assert.NoError(t, err)
-					if i == 2 {
-						close(started)
-					}
-				}
-				last = time.Now()
-			})
-			<-started
+			busyWriter(t, &wg, busy, bucket, key, retry.Incr, func(i int) bool { return i < streak },
+				func(int) { last = time.Now() })
 			_, err := waiter.Update(ctx, bucket, key, retry.Incr)
 			require.NoError(t, err)
 			took := time.Now()

@@ -54,18 +54,8 @@ func TestWatchersTakeTheKeySoonAfterTheBusyWriterStops(t *testing.T) {
 
 			start := time.Now()
 			busy := retry.NewUpdater(srv.Client())
-			started := make(chan struct{})
 			var wg sync.WaitGroup
-			wg.Go(func() {
-				for i := range streak {
-					_, err := busy.Update(ctx, bucket, key, retry.Incr)
-					assert.NoError(t, err)
-					if i == 2 {
-						close(started)
-					}
-				}
-			})
-			<-started
+			busyWriter(t, &wg, busy, bucket, key, retry.Incr, func(i int) bool { return i < streak }, nil)
 			for range waiters {
 				wg.Go(func() {
 					c, err := retry.NewUpdater(srv.Client()).Update(ctx, bucket, key, retry.Incr)
@@ -130,18 +120,8 @@ func TestWatcherDownloadsTheObjectOnlyToWrite(t *testing.T) {
 		waiter := retry.NewUpdater(srv.Client(func(o *s3.Options) {
 			o.HTTPClient = countingHTTP{next: lose.Client(o.HTTPClient), gets: &gets, bytes: &read}
 		}))
-		started := make(chan struct{})
 		var wg sync.WaitGroup
-		wg.Go(func() {
-			for i := range 200 {
-				_, err := busy.Update(ctx, bucket, key, next)
-				assert.NoError(t, err)
-				if i == 2 {
-					close(started)
-				}
-			}
-		})
-		<-started
+		busyWriter(t, &wg, busy, bucket, key, next, func(i int) bool { return i < 200 }, nil)
 		start := time.Now()
 		_, err := waiter.Update(ctx, bucket, key, next)
 		require.NoError(t, err)
@@ -207,19 +187,8 @@ func TestWaiterThatLosesATakeTakesTheKeyNext(t *testing.T) {
 				return resp, err
 			})
 		}))
-		started := make(chan struct{})
 		var wg sync.WaitGroup
-		wg.Go(func() {
-			defer close(stopped)
-			for i := range 400 {
-				_, err := busy.Update(ctx, bucket, key, retry.Incr)
-				assert.NoError(t, err)
-				if i == 2 {
-					close(started)
-				}
-			}
-		})
-		<-started
+		busyWriter(t, &wg, busy, bucket, key, retry.Incr, func(i int) bool { return i < 400 }, func(int) { close(stopped) })
 		c, err := waiter.Update(ctx, bucket, key, retry.Incr)
 		require.NoError(t, err)
 		assert.True(t, c.Changed)
@@ -279,18 +248,8 @@ func TestWaiterTakesAKeyWhoseWritesComeFarApart(t *testing.T) {
 				return resp, err
 			})
 		}))
-		started := make(chan struct{})
 		var n int
-		wg.Go(func() {
-			for ; !stop.Load(); n++ {
-				_, err := busy.Update(ctx, bucket, key, retry.Incr)
-				assert.NoError(t, err)
-				if n == 2 {
-					close(started)
-				}
-			}
-		})
-		<-started
+		busyWriter(t, &wg, busy, bucket, key, retry.Incr, func(int) bool { return !stop.Load() }, func(i int) { n = i })
 		c, err := waiter.Update(ctx, bucket, key, retry.Incr)
 		require.NoError(t, err)
 		assert.True(t, c.Changed)
@@ -348,4 +307,28 @@ func TestLostTakesSpreadOutAgain(t *testing.T) {
 			})
 		})
 	}
+}
+
+// busyWriter makes busy apply fn to key again and again, from a goroutine
+// of wg, while more(i) holds before its i-th update (from 0), and returns
+// once it committed three; then that goroutine calls done, if not nil,
+// with the number of updates made. more must let three updates through.
+func busyWriter(t *testing.T, wg *sync.WaitGroup, busy *retry.Updater, bucket, key string, fn retry.UpdateFunc,
+	more func(i int) bool, done func(n int)) {
+	t.Helper()
+	started := make(chan struct{})
+	wg.Go(func() {
+		i := 0
+		for ; more(i); i++ {
+			_, err := busy.Update(context.Background(), bucket, key, fn)
+			assert.NoError(t, err)
+			if i == 2 {
+				close(started)
+			}
+		}
+		if done != nil {
+			done(i)
+		}
+	})
+	<-started
 }
