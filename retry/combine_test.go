@@ -223,31 +223,7 @@ func TestWritesSince(t *testing.T) {
 // ErrAmbiguousWrite too.
 func TestCombinedUpdateOutlivesItsLeader(t *testing.T) {
 	g, u, k, read := setup(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	newWaiter := func() *waiter {
-		return &waiter{fn: incr, res: make(chan result, 1), lead: make(chan struct{}, 1), joined: time.Now()}
-	}
-	leader, other := newWaiter(), newWaiter()
-	u.mu.Lock()
-	q := &queue{pending: []*waiter{leader, other}, leader: leader}
-	u.keys[k] = q
-	u.mu.Unlock()
-	var wg sync.WaitGroup
-	var leaderErr, otherErr error
-	wg.Add(2)
-	go func() { defer wg.Done(); _, leaderErr = u.lead(ctx, k, q, leader) }()
-	go func() {
-		defer wg.Done()
-		select {
-		case r := <-other.res:
-			otherErr = r.err
-		case <-other.lead:
-			_, otherErr = u.lead(context.Background(), k, q, other)
-		}
-	}()
-	<-g.entered
-	cancel()
-	wg.Wait()
+	leaderErr, otherErr := leaderLeavesMidWrite(u, k, g.entered)
 	require.ErrorIs(t, leaderErr, context.Canceled)
 	assert.ErrorIs(t, leaderErr, ErrAmbiguousWrite)
 	require.NoError(t, otherErr, "its update was in the write, sent again as it was")
@@ -292,6 +268,17 @@ func TestAbandonedWriteLandingLateIsNotALostRace(t *testing.T) {
 		o.Sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 	})
 	k := objectKey{bucket, "n"}
+	leaderErr, otherErr := leaderLeavesMidWrite(u, k, c.entered)
+	require.ErrorIs(t, leaderErr, ErrAmbiguousWrite)
+	require.NoError(t, otherErr)
+	assert.Equal(t, "2", s3test.Get(t, srv.Client(), bucket, "n"), "each update applied once")
+	assert.Zero(t, updaterGoroutines())
+}
+
+// leaderLeavesMidWrite queues two increments of k on u, the first leading;
+// once entered is closed (the leader's write is on its way), the leader's
+// context ends. It returns both callers' errors.
+func leaderLeavesMidWrite(u *Updater, k objectKey, entered <-chan struct{}) (leaderErr, otherErr error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	newWaiter := func() *waiter {
 		return &waiter{fn: incr, res: make(chan result, 1), lead: make(chan struct{}, 1), joined: time.Now()}
@@ -302,7 +289,6 @@ func TestAbandonedWriteLandingLateIsNotALostRace(t *testing.T) {
 	u.keys[k] = q
 	u.mu.Unlock()
 	var wg sync.WaitGroup
-	var leaderErr, otherErr error
 	wg.Add(2)
 	go func() { defer wg.Done(); _, leaderErr = u.lead(ctx, k, q, leader) }()
 	go func() {
@@ -314,11 +300,8 @@ func TestAbandonedWriteLandingLateIsNotALostRace(t *testing.T) {
 			_, otherErr = u.lead(context.Background(), k, q, other)
 		}
 	}()
-	<-c.entered
+	<-entered
 	cancel()
 	wg.Wait()
-	require.ErrorIs(t, leaderErr, ErrAmbiguousWrite)
-	require.NoError(t, otherErr)
-	assert.Equal(t, "2", s3test.Get(t, srv.Client(), bucket, "n"), "each update applied once")
-	assert.Zero(t, updaterGoroutines())
+	return leaderErr, otherErr
 }

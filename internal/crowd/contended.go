@@ -2,17 +2,14 @@ package crowd
 
 import (
 	"context"
-	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/retry"
 )
 
@@ -33,12 +30,10 @@ func Contended(t testing.TB, writers, n int, shared bool, answer time.Duration) 
 	bucket, key := "contended", "counter"
 	srv := conflicttest.NewServer(t, conflicttest.WithInMemoryNetwork(),
 		conflicttest.WithFaults(conflicttest.Fault{Latency: answer}))
-	if _, err := srv.Client().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-		t.Fatal(err)
-	}
+	s3test.CreateBucket(t, srv.Client(), bucket)
 	var requests atomic.Int64
 	newUpdater := func() *retry.Updater {
-		return retry.NewUpdater(srv.Client(func(o *s3.Options) { o.HTTPClient = counted{o.HTTPClient, &requests} }))
+		return retry.NewUpdater(srv.Client(s3test.CountRequests(&requests)))
 	}
 	updaters := make([]*retry.Updater, writers)
 	for i := range updaters {
@@ -64,14 +59,7 @@ func Contended(t testing.TB, writers, n int, shared bool, answer time.Duration) 
 	}
 	wg.Wait()
 	l := Load{Elapsed: time.Since(start), Requests: requests.Load()}
-	out, err := srv.Client().GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Body.Close()
-	var b [20]byte
-	m, _ := out.Body.Read(b[:])
-	if got := string(b[:m]); failed.Load() > 0 || got != strconv.Itoa(n) {
+	if got := s3test.Get(t, srv.Client(), bucket, key); failed.Load() > 0 || got != strconv.Itoa(n) {
 		t.Fatalf("%d writers: %d updates failed, counter %q after %d", writers, failed.Load(), got, n)
 	}
 	return l
@@ -99,17 +87,4 @@ func increment(cur []byte, exists bool) ([]byte, error) {
 		}
 	}
 	return []byte(strconv.Itoa(v + 1)), nil
-}
-
-// counted counts the requests sent through it.
-type counted struct {
-	next interface {
-		Do(*http.Request) (*http.Response, error)
-	}
-	n *atomic.Int64
-}
-
-func (c counted) Do(r *http.Request) (*http.Response, error) {
-	c.n.Add(1)
-	return c.next.Do(r)
 }

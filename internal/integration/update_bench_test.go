@@ -2,7 +2,6 @@ package integration
 
 import (
 	"context"
-	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -16,19 +15,6 @@ import (
 	"github.com/s3conflict/s3conflict/internal/versitygw"
 	"github.com/s3conflict/s3conflict/retry"
 )
-
-// countingClient counts the HTTP requests of the clients that use it.
-type countingClient struct {
-	next interface {
-		Do(*http.Request) (*http.Response, error)
-	}
-	n *atomic.Int64
-}
-
-func (c countingClient) Do(r *http.Request) (*http.Response, error) {
-	c.n.Add(1)
-	return c.next.Do(r)
-}
 
 var runs atomic.Int64
 
@@ -76,11 +62,7 @@ func BenchmarkContendedUpdate(b *testing.B) {
 				key := b.Name() + "/" + strconv.FormatInt(runs.Add(1), 10) // fresh per run: the counter starts at 0
 				var requests atomic.Int64
 				newClient := func() *s3.Client {
-					return vgw.Client(versitygw.Root, func(o *s3.Options) {
-						o.HTTPClient = countingClient{next: o.HTTPClient.(interface {
-							Do(*http.Request) (*http.Response, error)
-						}), n: &requests}
-					})
+					return vgw.Client(versitygw.Root, s3test.CountRequests(&requests))
 				}
 				writer := s.make(newClient, bucket, key)
 				fns := make([]updateFunc, writers)
