@@ -47,6 +47,11 @@ type queue struct {
 // once it does not probe a hot key every few milliseconds.
 const calmAfter = 16
 
+// won ends the contention state after a write of the queue's landed.
+func (q *queue) won() {
+	q.losses, q.watch, q.confirm, q.phantoms, q.quick = 0, false, false, 0, 0
+}
+
 // calm records a commit; uncontended says whether it met no contention.
 func (q *queue) calm(uncontended bool) {
 	if !uncontended {
@@ -227,30 +232,6 @@ func failAll(ws []*waiter, err error) {
 	for _, w := range ws {
 		deliver(w, result{err: err})
 	}
-}
-
-// gaveUp is the error of w after MaxRounds rounds: lost, with w's writes,
-// how long it waited, and why.
-func (u *Updater) gaveUp(lost *conflict.Error, w *waiter) error {
-	e := *lost
-	e.Attempts, e.Elapsed = w.writes, u.opts.Now().Sub(w.joined)
-	e.Reason = fmt.Errorf("%w: %d rounds (UpdateOptions.MaxRounds) in %v while other writers kept changing the object",
-		ErrMaxAttempts, w.rounds, e.Elapsed.Round(time.Millisecond))
-	return &e
-}
-
-// stopAll ends the queued updates of k after its contention backoff
-// returned backoff.Stop. Called with u.mu held.
-func (u *Updater) stopAll(k objectKey, q *queue) {
-	for _, w := range q.pending {
-		if w.state == queued {
-			e := *lostError(k, nil)
-			e.Attempts, e.Elapsed = w.writes, u.opts.Now().Sub(w.joined)
-			e.Reason = fmt.Errorf("%w (UpdateOptions.Contention)", ErrBackoffStopped)
-			deliver(w, result{err: &e})
-		}
-	}
-	q.pending = nil
 }
 
 // requeue puts ws back at the front of the queue after their write lost a

@@ -180,7 +180,7 @@ func (u *Updater) commit(ctx context.Context, k objectKey, q *queue, batch []*wa
 			versionID: aws.ToString(out.VersionId), token: pw.token, contentType: snap.contentType,
 			user: snap.user, lineage: lineageAfter(in.Metadata)})
 		q.calm(uncontended(batch))
-		q.losses, q.watch, q.confirm, q.phantoms, q.quick = 0, false, false, 0, 0
+		q.won()
 		u.mu.Unlock()
 		return nil
 	}

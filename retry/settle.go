@@ -44,7 +44,8 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 		}
 		u.finish(batch, c)
 		u.rememberLocked(q, cur)
-		q.bo, q.losses, q.watch, q.confirm, q.phantoms, q.quick = nil, 0, false, false, 0, 0
+		q.bo = nil
+		q.won()
 		return nil
 	case unproven:
 		failAll(batch, ambiguousUpdate(k, cause))
@@ -231,18 +232,12 @@ func (u *Updater) phantom(k objectKey, q *queue, s *snapshot) bool {
 	return true
 }
 
-func lostError(k objectKey, cause error) *conflict.Error {
-	e := conflict.NewError(conflict.PreconditionFailed, "PutObject", k.bucket, k.key, cause)
-	e.Reason = ErrMaxAttempts
-	return e
-}
-
 // backOff makes the key's next round wait its contention backoff, and
 // reports the wait as a Retry event of kind PreconditionFailed (Attempt:
-// the lost races in a row). d > 0 is a short wait instead: after a read
-// that found the key busy, to confirm (see watching), which is not
-// reported since it is no round; or after a lost race (lost), which is.
-// The wait is made at the start of the next round, by whoever leads it
+// the lost races in a row) when it follows a lost race (lost). d > 0 is a
+// short wait instead: after a read that found the key busy, to confirm
+// (see watching), not reported; or after a lost take (see settle),
+// reported, though no round. The wait is made at the start of the next round, by whoever leads it
 // then: an update that has just got its result (success, or MaxRounds
 // reached) returns without it. Called with u.mu held; it releases it while
 // reporting.
