@@ -22,15 +22,18 @@ type readConditions struct {
 
 var readConditionHeaders = []string{"If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since"}
 
-// takeReadConditions returns r's conditions and r without them (r itself
-// when it has none).
-func takeReadConditions(r *http.Request) (*http.Request, readConditions) {
+// takeReadConditions returns r's conditions and r without them: r itself
+// when it has none or when copied (r is already the server's own copy of
+// the request, headAsGet's), else a copy.
+func takeReadConditions(r *http.Request, copied bool) (*http.Request, readConditions) {
 	h := r.Header
 	c := readConditions{h.Get("If-Match"), h.Get("If-None-Match"), h.Get("If-Modified-Since"), h.Get("If-Unmodified-Since")}
 	if c == (readConditions{}) {
 		return r, c
 	}
-	r = r.Clone(r.Context())
+	if !copied {
+		r = r.Clone(r.Context())
+	}
 	for _, k := range readConditionHeaders {
 		r.Header.Del(k)
 	}

@@ -64,7 +64,7 @@ func (b *bucketConfig) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if r.Method == http.MethodGet && !query.Has("uploadId") {
 			var cond readConditions
-			if r, cond = takeReadConditions(r); cond != (readConditions{}) {
+			if r, cond = takeReadConditions(r, r != sent); cond != (readConditions{}) {
 				w = &conditionalRead{ResponseWriter: w, b: b, r: sent, cond: cond} // conditionalread.go
 			}
 		}
