@@ -4,19 +4,16 @@ package retry_test
 
 import (
 	"context"
-	"net/http"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/cenkalti/backoff/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3conflict/s3conflict/conflict"
-	"github.com/s3conflict/s3conflict/conflict/conflicttest"
 	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/retry"
 )
@@ -33,18 +30,8 @@ func TestAttack3ContentionStopEndsTheUpdate(t *testing.T) {
 		srv := slowServer(t, 2*time.Millisecond, bucket)
 		s3test.Put(t, srv.Client(), bucket, key, "0")
 		var puts atomic.Int64
-		refuse := conflicttest.NewInjector(1, conflicttest.Fault{Operation: "PutObject", Status: http.StatusPreconditionFailed,
-			Code: "PreconditionFailed"})
 		var delays []time.Duration
-		u := retry.NewUpdater(srv.Client(func(o *s3.Options) {
-			next := refuse.Client(o.HTTPClient)
-			o.HTTPClient = doFunc(func(r *http.Request) (*http.Response, error) {
-				if r.Method == http.MethodPut {
-					puts.Add(1)
-				}
-				return next.Do(r)
-			})
-		}), func(o *retry.UpdateOptions) {
+		u := retry.NewUpdater(srv.Client(refuseWrites, countPuts(&puts)), func(o *retry.UpdateOptions) {
 			o.Contention = func() backoff.BackOff {
 				return backoff.WithMaxRetries(backoff.NewConstantBackOff(10*time.Millisecond), 1)
 			}

@@ -285,17 +285,7 @@ func TestLostTakesSpreadOutAgain(t *testing.T) {
 				srv := slowServer(t, 2*time.Millisecond, bucket)
 				s3test.Put(t, srv.Client(), bucket, key, strings.Repeat("0", c.size))
 				var puts atomic.Int64
-				refuse := conflicttest.NewInjector(1, conflicttest.Fault{Operation: "PutObject",
-					Status: http.StatusPreconditionFailed, Code: "PreconditionFailed"})
-				waiter := retry.NewUpdater(srv.Client(func(o *s3.Options) {
-					next := refuse.Client(o.HTTPClient)
-					o.HTTPClient = doFunc(func(r *http.Request) (*http.Response, error) {
-						if r.Method == http.MethodPut {
-							puts.Add(1)
-						}
-						return next.Do(r)
-					})
-				}))
+				waiter := retry.NewUpdater(srv.Client(refuseWrites, countPuts(&puts)))
 				ctx, cancel := context.WithTimeout(ctx, 600*time.Millisecond)
 				defer cancel()
 				_, err := waiter.Update(ctx, bucket, key, func(cur []byte, _ bool) ([]byte, error) {
@@ -305,6 +295,26 @@ func TestLostTakesSpreadOutAgain(t *testing.T) {
 				assert.LessOrEqual(t, puts.Load(), c.most, "writes in 600 ms")
 				t.Logf("the waiter wrote %d times in 600 ms", puts.Load())
 			})
+		})
+	}
+}
+
+// refuseWrites answers every PutObject the client sends 412
+// PreconditionFailed, as if another writer always won.
+func refuseWrites(o *s3.Options) {
+	o.HTTPClient = conflicttest.NewInjector(1, conflicttest.Fault{Operation: "PutObject",
+		Status: http.StatusPreconditionFailed, Code: "PreconditionFailed"}).Client(o.HTTPClient)
+}
+
+// countPuts adds every PUT request the client sends to n.
+func countPuts(n *atomic.Int64) func(*s3.Options) {
+	return func(o *s3.Options) {
+		next := o.HTTPClient
+		o.HTTPClient = doFunc(func(r *http.Request) (*http.Response, error) {
+			if r.Method == http.MethodPut {
+				n.Add(1)
+			}
+			return next.Do(r)
 		})
 	}
 }
