@@ -107,9 +107,7 @@ func (c *conditionalRead) WriteHeader(status int) {
 	switch c.cond.status(h.Get("ETag"), h.Get("Last-Modified")) {
 	case http.StatusPreconditionFailed:
 		c.swallow = true
-		for k := range h {
-			delete(h, k)
-		}
+		clear(h)
 		c.b.fail(c.ResponseWriter, c.r, http.StatusPreconditionFailed, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold")
 	case http.StatusNotModified:
 		c.swallow = true
