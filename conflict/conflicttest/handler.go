@@ -1,7 +1,6 @@
 package conflicttest
 
 import (
-	"bytes"
 	"io"
 	"net/http"
 	"strconv"
@@ -14,22 +13,18 @@ func (in *Injector) Handler(next http.Handler) http.Handler {
 		d := in.decide(r)
 		answered := 0 // the status the backend answered, for the model
 		defer func() { in.finish(d, answered) }()
-		if d.latency+d.hold > 0 && r.Body != nil && r.Body != http.NoBody {
-			// Read the body before waiting: only then does the server
-			// notice a client that gives up, and end r.Context().
-			body, err := io.ReadAll(r.Body)
-			if err != nil { // it ended before its Content-Length: never passed on
-				body = errorBody("IncompleteBody", incompleteBodyMessage, resource(d), d.requestID)
-				w.Header().Set("X-Amz-Request-Id", d.requestID)
-				w.Header().Set("X-Amz-Id-2", "host-"+d.requestID)
-				w.Header().Set("Content-Type", "application/xml")
-				w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-				w.WriteHeader(http.StatusBadRequest)
-				_, _ = w.Write(body)
-				in.record(d, r.Method, http.StatusBadRequest, "IncompleteBody", false, false)
-				return
-			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
+		// Read the body before waiting: only then does the server notice
+		// a client that gives up, and end r.Context().
+		if d.latency+d.hold > 0 && !readWhole(r) { // it ended before its Content-Length: never passed on
+			body := errorBody("IncompleteBody", incompleteBodyMessage, resource(d), d.requestID)
+			w.Header().Set("X-Amz-Request-Id", d.requestID)
+			w.Header().Set("X-Amz-Id-2", "host-"+d.requestID)
+			w.Header().Set("Content-Type", "application/xml")
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write(body)
+			in.record(d, r.Method, http.StatusBadRequest, "IncompleteBody", false, false)
+			return
 		}
 		if !wait(r.Context(), d.latency+d.hold) {
 			return

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -120,4 +121,22 @@ func TestIncompleteBodyChangesNothing(t *testing.T) {
 	require.Len(t, late, 1)
 	assert.Equal(t, http.StatusBadRequest, late[0].Status, "recorded as answered")
 	assert.Equal(t, "IncompleteBody", late[0].Code)
+}
+
+// A document read whole in front of a Fault's latency reaches the server
+// whole: the server does not read it a second time, and acts on all of it.
+func TestBodyReadBeforeLatencyIsActedOn(t *testing.T) {
+	t.Parallel()
+	c := conflicttest.NewServer(t, conflicttest.WithFaults(conflicttest.Fault{Latency: time.Nanosecond})).Client()
+	ctx := context.Background()
+	mkBucket(t, c, "late-bodies")
+	s3test.Put(t, c, "late-bodies", "a", "1")
+	s3test.Put(t, c, "late-bodies", "b", "2")
+	out, err := c.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String("late-bodies"),
+		Delete: &types.Delete{Objects: []types.ObjectIdentifier{{Key: aws.String("a")}, {Key: aws.String("b")}}}})
+	require.NoError(t, err)
+	assert.Len(t, out.Deleted, 2)
+	list, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("late-bodies")})
+	require.NoError(t, err)
+	assert.Empty(t, list.Contents)
 }
