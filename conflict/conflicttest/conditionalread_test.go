@@ -99,11 +99,12 @@ func TestConditionalReads(t *testing.T) {
 			require.True(t, strings.HasSuffix(*etag, `-1"`), *etag)
 		}
 		before := modified.Add(-time.Second)
-		tests := []struct {
+		type readCase struct {
 			name string
 			give readConditions
 			want int
-		}{
+		}
+		tests := []readCase{
 			{"If-Match holds", readConditions{ifMatch: etag}, http.StatusOK},
 			{"If-Match unquoted holds", readConditions{ifMatch: aws.String(strings.Trim(*etag, `"`))}, http.StatusOK},
 			{"If-Match * holds", readConditions{ifMatch: aws.String("*")}, http.StatusOK},
@@ -118,11 +119,7 @@ func TestConditionalReads(t *testing.T) {
 			{"If-None-Match wins over If-Modified-Since", readConditions{ifNoneMatch: etag, ifModifiedSince: &before}, http.StatusNotModified},
 		}
 		if key == "multi" {
-			tests = append(tests, struct {
-				name string
-				give readConditions
-				want int
-			}{"If-None-Match of the body's MD5 holds", readConditions{ifNoneMatch: &bodyMD5}, http.StatusOK})
+			tests = append(tests, readCase{"If-None-Match of the body's MD5 holds", readConditions{ifNoneMatch: &bodyMD5}, http.StatusOK})
 		}
 		for _, tt := range tests {
 			for _, isHead := range []bool{false, true} {
