@@ -30,6 +30,7 @@ type queue struct {
 	seen   *snapshot       // what the previous read found, while watching
 	seenAt time.Time       // when seen was read
 	rtt    time.Duration   // how long the last read while watching took
+	pace   time.Duration   // the busy writer's interval over the last full wait; 0: unknown
 	quick  int             // takes lost in a row, each followed by a short wait
 	// confirm: the wait in progress is a short one after a read that
 	// found the key busy, to tell whether its writer has stopped.

@@ -190,12 +190,37 @@ func TestStampMetadataFits(t *testing.T) {
 	assert.False(t, ok, "no room for the token: the write goes without")
 }
 
+// Each write counts one more than the object it replaces, so that a
+// waiter counts the writes between two reads beyond the lineage's 32.
+func TestStampMetadataCountsWrites(t *testing.T) {
+	t.Parallel()
+	s := &snapshot{} // absent
+	first := s
+	for range 50 {
+		md, ok := stampMetadata(nil, newToken(), s)
+		require.True(t, ok)
+		token, lineage, writes := lineageOf(md)
+		s = &snapshot{exists: true, etag: token, token: token, lineage: lineage, writes: writes}
+		if first.token == "" {
+			first = s
+		}
+	}
+	assert.Equal(t, uint64(50), s.writes)
+	assert.Equal(t, 49, writesSince(first, s), "49 writes after the first, 32 of them in the lineage")
+	room := 10 // bytes left after the token: too few for the count
+	note := usermeta.Limit - len("note") - len(TokenMetadataKey) - len(newToken()) - room
+	md, ok := stampMetadata(map[string]string{"note": strings.Repeat("x", note)}, newToken(), s)
+	require.True(t, ok)
+	assert.NotContains(t, md, WritesMetadataKey, "no room left for the count: the token still goes")
+}
+
 func TestWritesSince(t *testing.T) {
 	t.Parallel()
 	at := func(token string, lineage ...string) *snapshot {
 		return &snapshot{exists: true, etag: "e-" + token, token: token, lineage: lineage}
 	}
-	prev := at("b", "a")
+	counted := func(s *snapshot, writes uint64) *snapshot { s.writes = writes; return s }
+	prev := counted(at("b", "a"), 7)
 	for _, tc := range []struct {
 		name string
 		cur  *snapshot
@@ -205,12 +230,16 @@ func TestWritesSince(t *testing.T) {
 		{"one write", at("c", "b", "a"), 1},
 		{"three writes", at("e", "d", "c", "b"), 3},
 		{"beyond the lineage", at("z", "y"), -1},
+		{"beyond the lineage, counted", counted(at("z", "y"), 57), 50},
+		{"counted, fewer than the lineage shows", counted(at("z", "y"), 8), -1},
+		{"counted, restarted", counted(at("z", "y"), 3), -1},
 		{"no token now, same ETag", &snapshot{exists: true, etag: "e-b"}, 0},
 		{"no token now, other ETag", &snapshot{exists: true, etag: "e-x"}, -1},
 	} {
 		assert.Equal(t, tc.want, writesSince(prev, tc.cur), tc.name)
 	}
 	assert.Equal(t, -1, writesSince(nil, prev), "nothing read before")
+	assert.Equal(t, -1, writesSince(at("b", "a"), counted(at("z", "y"), 57)), "counted now, not before")
 	assert.Equal(t, 0, writesSince(&snapshot{exists: true, etag: "x"}, &snapshot{exists: true, etag: "x"}), "no tokens, same ETag")
 }
 

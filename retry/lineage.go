@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/s3conflict/s3conflict/internal/usermeta"
@@ -22,6 +23,17 @@ import (
 // write we based ours on but not ours, ours never landed.
 const LineageMetadataKey = "s3conflict-lineage"
 
+// WritesMetadataKey is the user-metadata key (x-amz-meta-s3conflict-writes)
+// in which Updater counts its writes of an object, in decimal: one more
+// than the object it replaced carried (1 when that carried none).
+//
+// Why: an update that waits for a busy key reads it now and then, and
+// counts the writes in between to tell a writer that keeps its pace from
+// one that has stopped. The lineage counts only up to its 32 tokens, fewer
+// than a busy writer makes in one wait. The count proves nothing about
+// any write; the lineage does that.
+const WritesMetadataKey = "s3conflict-writes"
+
 // Lineage limits. A token is 16 characters; at most maxLineage of them
 // (32, 544 bytes) are kept, fewer when the object's own user metadata
 // leaves less of S3's 2 KB (usermeta.Limit) free.
@@ -39,12 +51,19 @@ func newToken() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// lineageOf reads a head token and a lineage from an object's metadata.
-func lineageOf(md map[string]string) (token string, lineage []string) {
+// lineageOf reads a head token, a lineage and a write count (0: none)
+// from an object's metadata.
+func lineageOf(md map[string]string) (token string, lineage []string, writes uint64) {
 	if l := md[LineageMetadataKey]; l != "" {
 		lineage = strings.Fields(l)
 	}
-	return md[TokenMetadataKey], lineage
+	writes, _ = strconv.ParseUint(md[WritesMetadataKey], 10, 64)
+	return md[TokenMetadataKey], lineage, writes
+}
+
+// ownMetadata reports a user-metadata key Updater writes.
+func ownMetadata(key string) bool {
+	return key == TokenMetadataKey || key == LineageMetadataKey || key == WritesMetadataKey
 }
 
 // stampMetadata returns a copy of user (the object's own metadata, ours
@@ -57,11 +76,15 @@ func stampMetadata(user map[string]string, token string, s *snapshot) (map[strin
 	if free < 0 {
 		return user, false
 	}
-	md := make(map[string]string, len(user)+2)
+	md := make(map[string]string, len(user)+3)
 	for k, v := range user {
 		md[k] = v
 	}
 	md[TokenMetadataKey] = token
+	if writes := strconv.FormatUint(s.writes+1, 10); free >= len(WritesMetadataKey)+len(writes) {
+		md[WritesMetadataKey] = writes
+		free -= len(WritesMetadataKey) + len(writes)
+	}
 	var chain []string
 	switch {
 	case !s.exists:

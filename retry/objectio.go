@@ -24,6 +24,7 @@ type snapshot struct {
 	etag, versionID string
 	token           string   // TokenMetadataKey of this state
 	lineage         []string // LineageMetadataKey, newest first
+	writes          uint64   // WritesMetadataKey; 0: none
 	user            map[string]string
 	contentType     *string
 	gen             uint64 // queue.gen when it was taken
@@ -64,7 +65,7 @@ func (u *Updater) read(ctx context.Context, k objectKey, headers bool) (*snapsho
 			return nil, u.tooLarge(k, size)
 		}
 		s := &snapshot{exists: true, etag: aws.ToString(out.ETag), versionID: aws.ToString(out.VersionId), headOnly: true, size: size}
-		s.token, s.lineage = lineageOf(out.Metadata)
+		s.token, s.lineage, s.writes = lineageOf(out.Metadata)
 		return s, nil
 	}
 	out, err := u.c.GetObject(ctx, &s3.GetObjectInput{Bucket: &k.bucket, Key: &k.key})
@@ -92,9 +93,9 @@ func (u *Updater) read(ctx context.Context, k objectKey, headers bool) (*snapsho
 	}
 	s := &snapshot{exists: true, body: body, etag: aws.ToString(out.ETag), versionID: aws.ToString(out.VersionId),
 		contentType: out.ContentType, size: int64(len(body))}
-	s.token, s.lineage = lineageOf(out.Metadata)
+	s.token, s.lineage, s.writes = lineageOf(out.Metadata)
 	for mk, v := range out.Metadata {
-		if mk == TokenMetadataKey || mk == LineageMetadataKey {
+		if ownMetadata(mk) {
 			continue
 		}
 		if s.user == nil {
@@ -128,9 +129,12 @@ func (u *Updater) rememberLocked(q *queue, s *snapshot) {
 	}
 }
 
-func lineageAfter(md map[string]string) []string {
-	_, l := lineageOf(md)
-	return l
+// after returns the state a write of in made: s's, with in's body and
+// the token, lineage and write count in's metadata carry.
+func after(s *snapshot, in *s3.PutObjectInput, body []byte, etag, versionID string) *snapshot {
+	token, lineage, writes := lineageOf(in.Metadata)
+	return &snapshot{exists: true, body: body, etag: etag, versionID: versionID, token: token,
+		contentType: s.contentType, user: s.user, lineage: lineage, writes: writes}
 }
 
 // settledErr carries an answer past the resend loop unjudged: it has no

@@ -176,9 +176,7 @@ func (u *Updater) commit(ctx context.Context, k objectKey, q *queue, batch []*wa
 	if err == nil {
 		u.mu.Lock()
 		u.finish(batch, Committed{ETag: aws.ToString(out.ETag), VersionID: aws.ToString(out.VersionId)})
-		u.rememberLocked(q, &snapshot{exists: true, body: body, etag: aws.ToString(out.ETag),
-			versionID: aws.ToString(out.VersionId), token: pw.token, contentType: snap.contentType,
-			user: snap.user, lineage: lineageAfter(in.Metadata)})
+		u.rememberLocked(q, after(snap, in, body, aws.ToString(out.ETag), aws.ToString(out.VersionId)))
 		q.calm(uncontended(batch))
 		q.won()
 		u.mu.Unlock()

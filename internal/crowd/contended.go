@@ -2,11 +2,16 @@ package crowd
 
 import (
 	"context"
+	"math/rand/v2"
+	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/s3conflict/s3conflict/conflict/conflicttest"
 	"github.com/s3conflict/s3conflict/internal/s3test"
@@ -24,16 +29,25 @@ import (
 // so the figures measure the protocol — waits, hand-overs, requests — and
 // not the machine. Run inside a testing/synctest bubble; it fails t unless
 // the counter ends at n and every update succeeded.
-func Contended(t testing.TB, writers, n int, shared bool, answer time.Duration) Load {
+func Contended(t testing.TB, writers, n int, shared bool, answer Answer) Load {
 	t.Helper()
 	ctx := context.Background()
 	bucket, key := "contended", "counter"
-	srv := conflicttest.NewServer(t, conflicttest.WithInMemoryNetwork(),
-		conflicttest.WithFaults(conflicttest.Fault{Latency: answer}))
+	var srv *conflicttest.Server
+	var served func(*s3.Options)
+	if answer.Cores > 0 {
+		srv = conflicttest.NewServer(t, conflicttest.WithInMemoryNetwork())
+		served = answer.queue()
+	} else {
+		srv = conflicttest.NewServer(t, conflicttest.WithInMemoryNetwork(),
+			conflicttest.WithFaults(conflicttest.Fault{Operation: "PutObject", Latency: answer.Write},
+				conflicttest.Fault{Latency: answer.Read}))
+		served = func(*s3.Options) {}
+	}
 	s3test.CreateBucket(t, srv.Client(), bucket)
 	var requests atomic.Int64
 	newUpdater := func() *retry.Updater {
-		return retry.NewUpdater(srv.Client(s3test.CountRequests(&requests)))
+		return retry.NewUpdater(srv.Client(served, s3test.CountRequests(&requests)))
 	}
 	updaters := make([]*retry.Updater, writers)
 	for i := range updaters {
@@ -63,6 +77,63 @@ func Contended(t testing.TB, writers, n int, shared bool, answer time.Duration) 
 		t.Fatalf("%d writers: %d updates failed, counter %q after %d", writers, failed.Load(), got, n)
 	}
 	return l
+}
+
+// Answer is how the server of a Contended job answers: how long a write
+// (a PUT) and any other request take, and how many it serves at once.
+// With Cores 0 every request is answered after its time, whatever else
+// the server is doing; with Cores > 0 requests beyond Cores wait for a
+// free one, first come first served, as on a real server whose CPU is
+// busy, and a write takes effect when its time is over.
+type Answer struct {
+	Read, Write time.Duration
+	Cores       int
+	// Jitter spreads each request's time uniformly over ±Jitter of it
+	// (0.5: from half to one and a half times).
+	Jitter float64
+}
+
+// BusyServer is versitygw on this project's 2-core machine, measured with
+// 1 and 4 clients that sent one kind of request without pause: a read
+// (HeadObject, GetObject of a few bytes) answered in 1.8 ms alone and
+// 1,100 a second at most, a PutObject in 3.3 ms and 600 a second. Every
+// request of a waiting writer there takes time from the writer that
+// commits.
+var BusyServer = Answer{Read: 1800 * time.Microsecond, Write: 3300 * time.Microsecond, Cores: 2, Jitter: 0.5}
+
+// queue returns a client option that makes each request wait its turn
+// and its time before it reaches the server.
+func (a Answer) queue() func(*s3.Options) {
+	var mu sync.Mutex
+	free := make([]time.Time, a.Cores) // when each core is next free
+	return func(o *s3.Options) {
+		next := o.HTTPClient
+		o.HTTPClient = smithyhttp.ClientDoFunc(func(r *http.Request) (*http.Response, error) {
+			cost := a.Read
+			if r.Method == http.MethodPut {
+				cost = a.Write
+			}
+			if a.Jitter > 0 {
+				cost = time.Duration(float64(cost) * (1 + a.Jitter*(2*rand.Float64()-1)))
+			}
+			mu.Lock()
+			now, c := time.Now(), 0
+			for i := range free {
+				if free[i].Before(free[c]) {
+					c = i
+				}
+			}
+			start := free[c]
+			if start.Before(now) {
+				start = now
+			}
+			done := start.Add(cost)
+			free[c] = done
+			mu.Unlock()
+			time.Sleep(done.Sub(now))
+			return next.Do(r)
+		})
+	}
 }
 
 // Load is what a Contended job took.
