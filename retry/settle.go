@@ -111,10 +111,9 @@ const quickTakes = 2
 // pace the previous full wait measured (queue.pace), their writer is
 // still at it, and the queue waits again at once: one read per wait.
 // Fewer, and it may have stopped: a short wait (confirmWait: a few of its
-// intervals) tells, and with no write during it the queue writes, so that
-// the key passes on within milliseconds of its writer's last write rather
-// than a whole contention wait later. (After a lost take, the one write
-// the short wait expects is the winner's: see settle.) Only the full waits
+// intervals) tells, and with at most one write during it the queue writes,
+// so that the key passes on within milliseconds of its writer's last
+// write rather than a whole contention wait later. Only the full waits
 // count as rounds (MaxRounds). at is when s was read, rtt how long the
 // read took. It returns the wait to make: 0 for a full contention wait.
 // Called with u.mu held.
@@ -134,9 +133,6 @@ func (u *Updater) watching(k objectKey, q *queue, s *snapshot, at time.Time, rtt
 	since := at.Sub(q.seenAt)
 	q.rtt = rtt
 	quiet := (n >= 0 && n <= 1) || sparse(n, since, max(rtt, q.pace))
-	if q.confirm && q.quick == 0 {
-		quiet = n == 0 // any write during a short wait: its writer goes on
-	}
 	if quiet {
 		q.watch, q.confirm = false, false
 		q.seen, q.seenAt = s, at // what the write is based on, should it lose
