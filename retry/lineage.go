@@ -68,7 +68,8 @@ func ownMetadata(key string) bool {
 
 // stampMetadata returns a copy of user (the object's own metadata, ours
 // removed) with token and the lineage that follows a snapshot whose head
-// is prev: prev, then its lineage, as far as S3's limit allows. When not
+// is prev: prev, then its lineage, as far as S3's limit allows, then the
+// write count (WritesMetadataKey) if it fits in what is left. When not
 // even the token fits, it returns user unchanged and false: the write goes
 // out without proof.
 func stampMetadata(user map[string]string, token string, s *snapshot) (map[string]string, bool) {
@@ -81,10 +82,6 @@ func stampMetadata(user map[string]string, token string, s *snapshot) (map[strin
 		md[k] = v
 	}
 	md[TokenMetadataKey] = token
-	if writes := strconv.FormatUint(s.writes+1, 10); free >= len(WritesMetadataKey)+len(writes) {
-		md[WritesMetadataKey] = writes
-		free -= len(WritesMetadataKey) + len(writes)
-	}
 	var chain []string
 	switch {
 	case !s.exists:
@@ -92,10 +89,10 @@ func stampMetadata(user map[string]string, token string, s *snapshot) (map[strin
 	case s.token != "":
 		chain = append([]string{s.token}, s.lineage...)
 	}
-	free -= len(LineageMetadataKey)
+	room := free - len(LineageMetadataKey)
 	var b strings.Builder
 	for i, t := range chain {
-		if i == maxLineage || b.Len()+1+len(t) > free {
+		if i == maxLineage || b.Len()+1+len(t) > room {
 			break
 		}
 		if b.Len() > 0 {
@@ -105,6 +102,11 @@ func stampMetadata(user map[string]string, token string, s *snapshot) (map[strin
 	}
 	if b.Len() > 0 {
 		md[LineageMetadataKey] = b.String()
+		free = room - b.Len()
+	}
+	// The count proves nothing: it takes only the room the lineage left.
+	if writes := strconv.FormatUint(s.writes+1, 10); free >= len(WritesMetadataKey)+len(writes) {
+		md[WritesMetadataKey] = writes
 	}
 	return md, true
 }
