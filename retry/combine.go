@@ -31,7 +31,13 @@ type queue struct {
 	seenAt time.Time       // when seen was read
 	rtt    time.Duration   // how long the last read while watching took
 	pace   time.Duration   // the busy writer's interval over the last full wait; 0: unknown
-	quick  int             // takes lost in a row, each followed by a short wait
+	// clockOf is the writer (writerOf) whose writes' times lag is
+	// measured on; lag is the least time between such a write's time and
+	// a read that found it: how far that writer's clock is behind ours,
+	// plus a read's delay (see queue.age).
+	clockOf string
+	lag     time.Duration
+	quick   int // takes lost in a row, each followed by a short wait
 	// confirm: the wait in progress is a short one after a read that
 	// found the key busy, to tell whether its writer has stopped.
 	confirm bool

@@ -334,3 +334,38 @@ func leaderLeavesMidWrite(u *Updater, k objectKey, entered <-chan struct{}) (lea
 	wg.Wait()
 	return leaderErr, otherErr
 }
+
+// The write's time follows the count, and a value a foreign writer put
+// there that is not a count and a time reads as neither.
+func TestWriteTime(t *testing.T) {
+	t.Parallel()
+	at := time.UnixMicro(1764172800123456)
+	md := map[string]string{WritesMetadataKey: "57"}
+	stampTime(md, at)
+	assert.Equal(t, "57 1764172800123456", md[WritesMetadataKey])
+	_, _, writes := lineageOf(md)
+	assert.Equal(t, uint64(57), writes)
+	assert.True(t, at.Equal(wroteAt(md)))
+	for _, v := range []string{"", "57", "57 ", "57 abc", "57 -5", "57 0", "x 12"} {
+		assert.True(t, wroteAt(map[string]string{WritesMetadataKey: v}).IsZero(), "%q", v)
+	}
+	full := map[string]string{WritesMetadataKey: "57", "note": strings.Repeat("x", usermeta.Limit-len("note")-len(WritesMetadataKey)-2)}
+	stampTime(full, at)
+	assert.Equal(t, "57", full[WritesMetadataKey], "no room for the time: the count alone")
+	none := map[string]string{}
+	stampTime(none, at)
+	assert.Empty(t, none, "no count: no time either")
+}
+
+// A key whose last two writes came from different Updaters is passing
+// from writer to writer; tokens not made by an Updater name no writer.
+func TestHandedOver(t *testing.T) {
+	t.Parallel()
+	a, b := tokenOf("AAAA"), tokenOf("BBBB")
+	assert.Equal(t, "AAAA", writerOf(a))
+	assert.NotEqual(t, a, tokenOf("AAAA"), "each write its own token")
+	assert.True(t, handedOver(&snapshot{token: b, lineage: []string{a}}))
+	assert.False(t, handedOver(&snapshot{token: tokenOf("AAAA"), lineage: []string{a}}))
+	assert.False(t, handedOver(&snapshot{token: b}), "no lineage")
+	assert.False(t, handedOver(&snapshot{token: b, lineage: []string{rootMark}}), "the write that created it")
+}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/s3conflict/s3conflict/internal/usermeta"
 )
@@ -25,13 +26,22 @@ const LineageMetadataKey = "s3conflict-lineage"
 
 // WritesMetadataKey is the user-metadata key (x-amz-meta-s3conflict-writes)
 // in which Updater counts its writes of an object, in decimal: one more
-// than the object it replaced carried (1 when that carried none).
+// than the object it replaced carried (1 when that carried none), followed,
+// when S3's 2 KB of user metadata leave room, by a space and when the
+// write was made, in microseconds since 1970 by the writer's clock
+// ("57 1764172800123456").
 //
 // Why: an update that waits for a busy key reads it now and then, and
-// counts the writes in between to tell a writer that keeps its pace from
-// one that has stopped. The lineage counts only up to its 32 tokens, fewer
-// than a busy writer makes in one wait. The count proves nothing about
-// any write; the lineage does that.
+// must tell a writer that keeps committing from one that has stopped. The
+// count says how many writes came between two reads (the lineage counts
+// only up to its 32 tokens, fewer than a busy writer makes in one wait);
+// the time says how long ago the last one was made, measured against how
+// far the writer's clock is from the reader's (the least difference seen
+// between a write's time and a read of it), so the clocks need not agree.
+// The first 4 characters of an Updater's tokens (TokenMetadataKey) name
+// the Updater, so that a reader tells one writer's writes from another's.
+// None of this proves anything about a write; the token and the lineage
+// do that.
 const WritesMetadataKey = "s3conflict-writes"
 
 // Lineage limits. A token is 16 characters; at most maxLineage of them
@@ -57,8 +67,56 @@ func lineageOf(md map[string]string) (token string, lineage []string, writes uin
 	if l := md[LineageMetadataKey]; l != "" {
 		lineage = strings.Fields(l)
 	}
-	writes, _ = strconv.ParseUint(md[WritesMetadataKey], 10, 64)
+	count, _, _ := strings.Cut(md[WritesMetadataKey], " ")
+	writes, _ = strconv.ParseUint(count, 10, 64)
 	return md[TokenMetadataKey], lineage, writes
+}
+
+// wroteAt reads when the object's last write was made, by its writer's
+// clock, from an object's metadata (see stampTime); zero when it does not
+// say.
+func wroteAt(md map[string]string) time.Time {
+	count, at, ok := strings.Cut(md[WritesMetadataKey], " ")
+	if _, err := strconv.ParseUint(count, 10, 64); err != nil || !ok {
+		return time.Time{}
+	}
+	us, err := strconv.ParseInt(at, 10, 64)
+	if err != nil || us <= 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(us)
+}
+
+// stampTime adds to md's write count when the write is made (at, in
+// microseconds since 1970), if S3's 2 KB of user metadata leave room.
+func stampTime(md map[string]string, at time.Time) {
+	v, ok := md[WritesMetadataKey]
+	if !ok {
+		return
+	}
+	stamp := " " + strconv.FormatInt(at.UnixMicro(), 10)
+	if usermeta.Size(md)+len(stamp) <= usermeta.Limit {
+		md[WritesMetadataKey] = v + stamp
+	}
+}
+
+// writerLen is how many characters of an Updater's tokens name the
+// Updater (random, 24 bits); the other 12 (72 bits) are each write's own.
+const writerLen = 4
+
+// tokenOf returns a fresh token of the writer named writer (writerLen
+// characters of base64url).
+func tokenOf(writer string) string {
+	return writer + newToken()[writerLen:]
+}
+
+// writerOf returns the writer a token names; "" for a token that is not
+// 16 characters long.
+func writerOf(token string) string {
+	if len(token) != 16 {
+		return ""
+	}
+	return token[:writerLen]
 }
 
 // ownMetadata reports a user-metadata key Updater writes.

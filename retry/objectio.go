@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -22,9 +23,10 @@ type snapshot struct {
 	exists          bool
 	body            []byte
 	etag, versionID string
-	token           string   // TokenMetadataKey of this state
-	lineage         []string // LineageMetadataKey, newest first
-	writes          uint64   // WritesMetadataKey; 0: none
+	token           string    // TokenMetadataKey of this state
+	lineage         []string  // LineageMetadataKey, newest first
+	writes          uint64    // WritesMetadataKey; 0: none
+	wrote           time.Time // when the write was made, by its writer's clock; zero: unknown
 	user            map[string]string
 	contentType     *string
 	gen             uint64 // queue.gen when it was taken
@@ -66,6 +68,7 @@ func (u *Updater) read(ctx context.Context, k objectKey, headers bool) (*snapsho
 		}
 		s := &snapshot{exists: true, etag: aws.ToString(out.ETag), versionID: aws.ToString(out.VersionId), headOnly: true, size: size}
 		s.token, s.lineage, s.writes = lineageOf(out.Metadata)
+		s.wrote = wroteAt(out.Metadata)
 		return s, nil
 	}
 	out, err := u.c.GetObject(ctx, &s3.GetObjectInput{Bucket: &k.bucket, Key: &k.key})
@@ -94,6 +97,7 @@ func (u *Updater) read(ctx context.Context, k objectKey, headers bool) (*snapsho
 	s := &snapshot{exists: true, body: body, etag: aws.ToString(out.ETag), versionID: aws.ToString(out.VersionId),
 		contentType: out.ContentType, size: int64(len(body))}
 	s.token, s.lineage, s.writes = lineageOf(out.Metadata)
+	s.wrote = wroteAt(out.Metadata)
 	for mk, v := range out.Metadata {
 		if ownMetadata(mk) {
 			continue
@@ -134,7 +138,7 @@ func (u *Updater) rememberLocked(q *queue, s *snapshot) {
 func after(s *snapshot, in *s3.PutObjectInput, body []byte, etag, versionID string) *snapshot {
 	token, lineage, writes := lineageOf(in.Metadata)
 	return &snapshot{exists: true, body: body, etag: etag, versionID: versionID, token: token,
-		contentType: s.contentType, user: s.user, lineage: lineage, writes: writes}
+		contentType: s.contentType, user: s.user, lineage: lineage, writes: writes, wrote: wroteAt(in.Metadata)}
 }
 
 // settledErr carries an answer past the resend loop unjudged: it has no

@@ -118,7 +118,7 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 	} else {
 		in.IfNoneMatch = aws.String("*")
 	}
-	token := newToken()
+	token := tokenOf(u.writer)
 	pw := pendingWrite{base: snap.headMark()}
 	u.mu.Lock()
 	for _, w := range batch {
@@ -128,6 +128,7 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 	var ok bool
 	if in.Metadata, ok = stampMetadata(snap.user, token, snap); ok {
 		pw.token = token
+		stampTime(in.Metadata, u.opts.Now())
 	}
 	return u.commit(ctx, k, q, batch, &unsureWrite{w: pw, waiters: batch, in: in, body: body, snap: snap})
 }

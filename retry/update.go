@@ -124,16 +124,21 @@ type UpdateOptions struct {
 // request; writers that lost should let it and probe seldom, since every
 // probe costs requests. After two lost races in a row a queue only reads
 // after each wait, and writes once a read finds at most one write since
-// the previous read, or writes more than two and a half round trips apart
-// on average (a key passing from waiter to waiter, not one busy writer);
-// should that write lose, to another waiter most likely, a short wait and
-// a read follow instead of a whole wait (twice at most, for objects of at
-// most 64 KiB; no round). A read that finds the key still busy after a full
-// wait is followed by a short wait, three of the busy writer's intervals
-// (estimated from the read's round trip and the object's lineage; 1 to
-// 50 ms): a writer that stops is noticed at the next probe of any waiting
-// update, and its key passes on a few of its intervals after that, not a
-// whole wait later. An update that met no
+// the previous read, or writes more than two and a half round trips (or
+// of the busy writer's intervals, if longer) apart on average (a key
+// passing from waiter to waiter, not one busy writer), or a last write
+// made longer ago than three of those intervals and a round trip (by the
+// time Updater puts on each write, see WritesMetadataKey); should that
+// write lose, to another waiter most likely, a short wait and a read
+// follow instead of a whole wait (twice at most, for objects of at most
+// 64 KiB; no round). A read after a full wait that cannot tell whether the
+// key's writer goes on (writes without times that came slower than 4/5 of
+// the pace the previous wait measured, or a key just handed from one
+// writer to another) is followed by a short wait, three of the busy
+// writer's intervals (1 to 50 ms), and a read. So a writer that stops is
+// noticed at the next probe of any waiting update, and its key passes on a
+// few of its intervals after that: a whole wait later only when every
+// waiting update probed just before it stopped. An update that met no
 // contention does not reset the wait; 16 commits in a row that met none
 // do. Measured with 16 writers in
 // separate clients on one key (BenchmarkContendedUpdate, versitygw): a
@@ -179,6 +184,9 @@ type Updater struct {
 	// client's OnConflict middleware steps aside for it.
 	own func(*s3.Options)
 
+	// writer begins each of its write tokens (see tokenOf).
+	writer string
+
 	mu   sync.Mutex
 	keys map[objectKey]*queue
 }
@@ -208,7 +216,8 @@ func NewUpdater(c ObjectClient, optFns ...func(*UpdateOptions)) *Updater {
 	base := o.Options
 	base.Disabled, base.Rename = false, nil
 	u := &Updater{c: c, l: newLoop([]func(*Options){func(p *Options) { *p = base }}, true),
-		own: OnConflict(func(p *Options) { p.Disabled = true }), keys: make(map[objectKey]*queue)}
+		own: OnConflict(func(p *Options) { p.Disabled = true }), keys: make(map[objectKey]*queue),
+		writer: newToken()[:writerLen]}
 	o.Options = u.l.opts
 	u.opts = o
 	return u
