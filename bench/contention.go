@@ -13,7 +13,7 @@ const (
 	// The same for separate writers over a job five times as long: the
 	// key's hand-overs at the end of a job cost the same whatever its length.
 	contentionLongCmd = "go test -run '^$' -bench ContendedUpdate/separate/writers=(1|16)$ -benchtime 2000x -count 1 ./internal/integration/"
-	contentionRuns    = 5
+	contentionRuns    = 9
 	contentionQuick   = 1
 )
 
@@ -104,9 +104,9 @@ With separate writers, whoever commits keeps the key (it knows the object, so it
 write) while the others watch it, with a HeadObject per wait; in BenchmarkContendedUpdate each writer
 takes the next increment of the job as soon as its last one committed, so one writer makes most of
 them and the others each hold one increment until the key passes to them, one by one, at the job's
-end: 15 hand-overs, each a probe that finds the key busy, a short wait to confirm its writer stopped,
-a read and a write. That cost does not grow with the job; the watchers' probes slow the writer that
-commits a little at any length. `+"`%s`"+`, %s:
+end: 15 hand-overs, each a probe that finds the key's writer stopped (by the time it put on its last
+write, or a short wait that saw no more writes), a read and a write. That cost does not grow with
+the job; the watchers' probes slow the writer that commits a little at any length. `+"`%s`"+`, %s:
 
 | job | 1 writer | 16 writers | 16 ÷ 1 (per run, median) | requests per update at 16 |
 |---|---|---|---|---|
