@@ -132,9 +132,8 @@ the job; the watchers' probes slow the writer that commits a little at any lengt
 ### The same job in virtual time
 
 On versitygw the 16 writers share the machine's 2 cores with the server: every probe of a waiting
-writer takes CPU from the one writer that commits, and the faster the server, the larger that share
-(with versitygw's data in memory, 16 separate writers ran at about 0.6 of one writer's rate). The
-same job under testing/synctest (internal/crowd.Contended), `+"`go test -run TestContended ./bench`"+`
+writer takes CPU from the one writer that commits, and the faster the server, the larger that share.
+The same job under testing/synctest (internal/crowd.Contended), `+"`go test -run TestContended ./bench`"+`
 through the harness, against two in-process servers:
 - **free**: every request is answered 2 ms after it arrives, whatever else the server does: the
   protocol alone (waits, hand-overs, requests);
