@@ -77,6 +77,9 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 		q.seen.size <= maxCachedSize && q.quick < quickTakes
 	u.requeue(q, batch, lostError(k, cause), !took)
 	q.createRefused = pw.clean && pw.base == rootMark
+	// The key's writer may have gone on, its clock stepped back (or ours
+	// forward): what told it stopped (queue.age) is measured afresh.
+	q.clockOf = ""
 	if q.losses++; took {
 		q.watch, q.confirm = true, true
 		q.quick++
@@ -138,7 +141,7 @@ func (u *Updater) watching(k objectKey, q *queue, s *snapshot, at time.Time, rtt
 	n := writesSince(q.seen, s)
 	since := at.Sub(q.seenAt)
 	q.rtt = rtt
-	age, aged := q.age(s, at)
+	age, aged := q.age(s, at, rtt)
 	aged = aged && q.pace > 0
 	stopped := aged && age > confirmIntervals*q.pace+rtt
 	quiet := (n >= 0 && n <= 1) || sparse(n, since, max(rtt, q.pace)) || stopped ||
@@ -179,14 +182,18 @@ func handedOver(s *snapshot) bool {
 // clock's time the queue's reads of that writer's writes came at the
 // soonest: the difference of the two clocks, plus a read's delay. ok is
 // false until a read of the same writer's write gave that (the first one
-// only sets it) and for writes without a time. Called with u.mu held.
-func (q *queue) age(s *snapshot, at time.Time) (time.Duration, bool) {
+// only sets it), for writes without a time, and when the lag falls short
+// of the least one by more than the read's round trip (rtt): the writer's
+// clock stepped forward (or ours back), and the measure starts afresh.
+// (A clock that steps back makes a write look old: a take that loses
+// starts it afresh, see settle.) Called with u.mu held.
+func (q *queue) age(s *snapshot, at time.Time, rtt time.Duration) (time.Duration, bool) {
 	w := writerOf(s.token)
 	if s.wrote.IsZero() || w == "" {
 		return 0, false
 	}
 	lag := at.Sub(s.wrote)
-	if w != q.clockOf {
+	if w != q.clockOf || lag < q.lag-rtt {
 		q.clockOf, q.lag = w, lag
 		return 0, false
 	}
