@@ -27,9 +27,10 @@ type clockRun struct {
 }
 
 // streamWithClock runs a busy writer back to back for stream (virtual
-// time, 2 ms per answer) whose clock is clock(real) while one waiter, in
-// another Updater on the right clock, waits for the key.
-func streamWithClock(t *testing.T, stream time.Duration, clock func(start, now time.Time) time.Time) clockRun {
+// time, 2 ms per answer) whose clock is clock(start, now) while one
+// waiter, in another Updater whose clock is waiterClock(start, now),
+// waits for the key.
+func streamWithClock(t *testing.T, stream time.Duration, clock, waiterClock func(start, now time.Time) time.Time) clockRun {
 	t.Helper()
 	var r clockRun
 	synctest.Test(t, func(t *testing.T) {
@@ -52,7 +53,9 @@ func streamWithClock(t *testing.T, stream time.Duration, clock func(start, now t
 				}
 				return resp, err
 			})
-		}))
+		}), func(o *retry.UpdateOptions) {
+			o.Options.Now = func() time.Time { return waiterClock(start, time.Now()) }
+		})
 		var wg sync.WaitGroup
 		var last time.Time
 		n := 0
@@ -72,34 +75,40 @@ func streamWithClock(t *testing.T, stream time.Duration, clock func(start, now t
 // how long ago its last write was made, by the writer's clock, less the
 // least lag it saw behind that clock. A clock that steps back (here by a
 // minute, 0.5 s into a 2 s stream), or that is a minute ahead for 150 ms
-// then right again, left that least lag behind for good: every later write
-// looked a minute old, and the waiter took the key (and lost) at every
-// wait while its writer went on. Time is virtual, 2 ms per answer; the
-// waiter's first two writes lose in every case. Lost writes while the busy
-// writer streamed: 2 before 2940aa5; 14 to 16 and 13 to 15 with it; 3 now
-// that a lost take measures the clock afresh, and a lag short of the
-// least one by more than a round trip starts the measure again.
-func TestAttack5WaiterKeepsWaitingWhenItsWritersClockSteps(t *testing.T) {
+// then right again, or the waiter's own clock stepping a minute ahead,
+// left that least lag behind for good: every later write looked a minute
+// old, and the waiter took the key (and lost) at every wait while its
+// writer went on. Time is virtual, 2 ms per answer; the waiter's first two
+// writes lose in every case. Lost writes while the busy writer streamed: 2
+// before 2940aa5; 14 to 16, 13 to 16 and 15 with it; 3 now that a lost
+// take measures the clock afresh, and a lag short of the least one by more
+// than a round trip starts the measure again.
+func TestAttack5WaiterKeepsWaitingWhenAClockSteps(t *testing.T) {
 	const stream = 2 * time.Second
-	for _, c := range []struct {
-		name  string
-		clock func(start, now time.Time) time.Time
-	}{
-		{"a minute back", func(start, now time.Time) time.Time {
+	right := func(_, now time.Time) time.Time { return now }
+	step := func(by time.Duration) func(start, now time.Time) time.Time {
+		return func(start, now time.Time) time.Time {
 			if now.Sub(start) >= 500*time.Millisecond {
-				return now.Add(-time.Minute)
+				return now.Add(by)
 			}
 			return now
-		}},
+		}
+	}
+	for _, c := range []struct {
+		name          string
+		busy, waiters func(start, now time.Time) time.Time
+	}{
+		{"a minute back", step(-time.Minute), right},
 		{"a minute ahead for 150 ms", func(start, now time.Time) time.Time {
 			if d := now.Sub(start); d >= 500*time.Millisecond && d < 650*time.Millisecond {
 				return now.Add(time.Minute)
 			}
 			return now
-		}},
+		}, right},
+		{"the waiter's a minute ahead", right, step(time.Minute)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			r := streamWithClock(t, stream, c.clock)
+			r := streamWithClock(t, stream, c.busy, c.waiters)
 			assert.LessOrEqual(t, r.lost, int64(4), "writes that lost while the busy writer went on")
 			t.Logf("lost %d writes in %v of streaming; committed %v after the busy writer's last", r.lost, r.stream, r.after)
 		})
