@@ -3,21 +3,10 @@
 package retry_test
 
 import (
-	"context"
-	"fmt"
-	"net/http"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"testing/synctest"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/cenkalti/backoff/v4"
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
-	"github.com/s3conflict/s3conflict/retry"
 )
 
 // stopDuringWait runs a busy writer back to back and a waiter whose
@@ -26,45 +15,7 @@ import (
 // how long after the busy writer's last commit the waiter committed.
 func stopDuringWait(t *testing.T, wait time.Duration, probe int, frac float64) time.Duration {
 	t.Helper()
-	var after time.Duration
-	synctest.Test(t, func(t *testing.T) {
-		const answer = 2 * time.Millisecond
-		ctx := context.Background()
-		bucket, key := "stop", "counter"
-		srv := slowServer(t, answer, bucket)
-		busy := retry.NewUpdater(srv.Client())
-		var stopAt atomic.Pointer[time.Time]
-		heads := 0
-		waiter := retry.NewUpdater(srv.Client(loseTwice, func(o *s3.Options) {
-			next := o.HTTPClient
-			o.HTTPClient = doFunc(func(r *http.Request) (*http.Response, error) {
-				resp, err := next.Do(r)
-				if r.Method == http.MethodHead {
-					if heads++; heads == probe {
-						at := time.Now().Add(time.Duration(frac * float64(wait)))
-						stopAt.Store(&at)
-					}
-				}
-				return resp, err
-			})
-		}), func(o *retry.UpdateOptions) {
-			o.Contention = func() backoff.BackOff { return backoff.NewConstantBackOff(wait) }
-		})
-		var wg sync.WaitGroup
-		var last time.Time
-		n := 0
-		busyWriter(t, &wg, busy, bucket, key, retry.Incr, func(int) bool {
-			at := stopAt.Load()
-			return at == nil || time.Now().Before(*at)
-		}, func(i int) { n, last = i, time.Now() })
-		_, err := waiter.Update(ctx, bucket, key, retry.Incr)
-		require.NoError(t, err)
-		done := time.Now()
-		wg.Wait()
-		assert.Equal(t, fmt.Sprint(n+1), get(t, srv.Client(), bucket, key), "every update once")
-		after = done.Sub(last)
-	})
-	return after
+	return stopWithClock(t, wait, probe, frac, nil)
 }
 
 // Attack on e985b83: a waiter whose full wait ended on a key still

@@ -20,8 +20,12 @@ import (
 	"github.com/s3conflict/s3conflict/retry"
 )
 
-// stopWithClock is stopDuringWait with the busy writer's clock given by
-// clock(start, now, stopping), stopping set from the probe-th read on.
+// stopWithClock runs a busy writer back to back and a waiter whose
+// contention wait is wait, always (no jitter); the busy writer stops frac
+// of a wait after the waiter's probe-th read of the headers, and its clock
+// is clock(start, now, stopping), stopping set from that read on (nil: the
+// right time). It returns how long after the busy writer's last commit the
+// waiter committed.
 func stopWithClock(t *testing.T, wait time.Duration, probe int, frac float64,
 	clock func(start, now time.Time, stopping bool) time.Time) time.Duration {
 	t.Helper()
@@ -34,7 +38,9 @@ func stopWithClock(t *testing.T, wait time.Duration, probe int, frac float64,
 		start := time.Now()
 		var stopAt atomic.Pointer[time.Time]
 		busy := retry.NewUpdater(srv.Client(), func(o *retry.UpdateOptions) {
-			o.Options.Now = func() time.Time { return clock(start, time.Now(), stopAt.Load() != nil) }
+			if clock != nil {
+				o.Options.Now = func() time.Time { return clock(start, time.Now(), stopAt.Load() != nil) }
+			}
 		})
 		heads := 0
 		waiter := retry.NewUpdater(srv.Client(loseTwice, func(o *s3.Options) {
