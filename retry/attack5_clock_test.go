@@ -44,7 +44,9 @@ func streamWithClock(t *testing.T, stream time.Duration, clock, waiterClock func
 		var streaming atomic.Bool
 		streaming.Store(true)
 		var lost atomic.Int64
-		waiter := retry.NewUpdater(srv.Client(func(o *s3.Options) {
+		// Its first two writes lose (loseTwice), so it waits for the
+		// key from the start, never winning a race before it watches.
+		waiter := retry.NewUpdater(srv.Client(loseTwice, func(o *s3.Options) {
 			next := o.HTTPClient
 			o.HTTPClient = doFunc(func(r *http.Request) (*http.Response, error) {
 				resp, err := next.Do(r)
@@ -82,7 +84,11 @@ func streamWithClock(t *testing.T, stream time.Duration, clock, waiterClock func
 // writes lose in every case. Lost writes while the busy writer streamed: 2
 // before 2940aa5; 14 to 16, 13 to 16 and 15 with it; 3 now that a lost
 // take measures the clock afresh, and a lag short of the least one by more
-// than a round trip starts the measure again.
+// than a round trip starts the measure again. A clock that stopped, or
+// runs at half speed: 14 to 16 until a writer whose clock advances less
+// than 3/4 of the reader's between two reads is no longer timed
+// (clockLags), 2 now (the waiter's first two writes are refused on
+// purpose, loseTwice, so that it never wins a race before it watches).
 func TestAttack5WaiterKeepsWaitingWhenAClockSteps(t *testing.T) {
 	const stream = 2 * time.Second
 	right := func(_, now time.Time) time.Time { return now }
@@ -106,6 +112,8 @@ func TestAttack5WaiterKeepsWaitingWhenAClockSteps(t *testing.T) {
 			return now
 		}, right},
 		{"the waiter's a minute ahead", right, step(time.Minute)},
+		{"frozen", func(start, _ time.Time) time.Time { return start }, right},
+		{"at half speed", func(start, now time.Time) time.Time { return start.Add(now.Sub(start) / 2) }, right},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := streamWithClock(t, stream, c.busy, c.waiters)

@@ -142,7 +142,7 @@ func (u *Updater) watching(k objectKey, q *queue, s *snapshot, at time.Time, rtt
 	since := at.Sub(q.seenAt)
 	q.rtt = rtt
 	age, aged := q.age(s, at, rtt)
-	aged = aged && q.pace > 0
+	aged = aged && q.pace > 0 && !clockLags(q.seen, s, n, since)
 	stopped := aged && age > confirmIntervals*q.pace+rtt
 	quiet := (n >= 0 && n <= 1) || sparse(n, since, max(rtt, q.pace)) || stopped ||
 		(q.confirm && handedOver(s))
@@ -168,6 +168,18 @@ func (u *Updater) watching(k objectKey, q *queue, s *snapshot, at time.Time, rtt
 		u.requeue(q, nil, lostError(k, nil), true)
 	}
 	return wait, true
+}
+
+// clockLags reports a writer whose clock advanced less than 3/4 as much
+// as ours over the n writes it made between prev and cur, since apart: a
+// slow or stopped clock (or a writer that stopped early in the wait), on
+// which the age of its last write cannot be told. Its writes would look
+// old while it goes on, and every take would lose.
+func clockLags(prev, cur *snapshot, n int, since time.Duration) bool {
+	if prev == nil || n < 2 || prev.wrote.IsZero() || writerOf(prev.token) != writerOf(cur.token) {
+		return false
+	}
+	return 4*cur.wrote.Sub(prev.wrote) < 3*since
 }
 
 // handedOver reports a key whose last two writes came from different
