@@ -190,10 +190,10 @@
 // proves whether our write landed — even after others replaced it — or
 // that it did not, and it is never applied twice. When neither can be
 // proven (writers that drop the metadata, more than 32 writes in between),
-// the update fails with [ErrAmbiguousWrite]. A count of the writes
-// ([WritesMetadataKey]) tells an update that waits for a busy key how fast
-// it is written; it proves nothing. The proofs assume the key is
-// not deleted while an answer is being settled, and that content does not
+// the update fails with [ErrAmbiguousWrite]. A count of the writes and
+// the last one's time ([WritesMetadataKey]) tell an update that waits for
+// a busy key whether its writer goes on; they prove nothing. The proofs
+// assume the key is not deleted while an answer is being settled, and that content does not
 // return to an identical earlier value in those milliseconds (A, B, A): a
 // function whose results can repeat, such as a toggle, should keep a
 // version number in the content.
