@@ -54,9 +54,11 @@ type queue struct {
 // once it does not probe a hot key every few milliseconds.
 const calmAfter = 16
 
-// won ends the contention state after a write of the queue's landed.
+// won ends the contention state after a write of the queue's landed,
+// and forgets the busy writer's pace (the next contention may be another
+// writer's).
 func (q *queue) won() {
-	q.losses, q.watch, q.confirm, q.phantoms, q.quick = 0, false, false, 0, 0
+	q.losses, q.watch, q.confirm, q.phantoms, q.quick, q.pace = 0, false, false, 0, 0, 0
 }
 
 // calm records a commit; uncontended says whether it met no contention.

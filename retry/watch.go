@@ -184,7 +184,9 @@ func writesSince(prev, cur *snapshot) int {
 		}
 	}
 	if prev.writes > 0 && cur.writes > prev.writes+uint64(len(cur.lineage)) {
-		return int(min(cur.writes-prev.writes, 1<<20)) // beyond the lineage: by the count (at most a million, so that products with durations cannot overflow)
+		// Beyond the lineage: by the count, at most a million, so that
+		// products with durations cannot overflow.
+		return int(min(cur.writes-prev.writes, 1<<20))
 	}
 	return -1
 }
