@@ -88,8 +88,11 @@ func clockLags(prev, cur *snapshot, n int, since time.Duration) bool {
 // handedOver reports a key whose last two writes came from different
 // writers, as their tokens tell (writerOf).
 func handedOver(s *snapshot) bool {
-	w := writerOf(s.token)
-	return w != "" && len(s.lineage) > 0 && writerOf(s.lineage[0]) != "" && writerOf(s.lineage[0]) != w
+	if len(s.lineage) == 0 {
+		return false
+	}
+	w, before := writerOf(s.token), writerOf(s.lineage[0])
+	return w != "" && before != "" && w != before
 }
 
 // age estimates how long ago s's last write was made, from the time its
