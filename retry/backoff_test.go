@@ -54,3 +54,32 @@ func TestDefaultBackoffIsFreshAndInRange(t *testing.T) {
 		assert.LessOrEqual(t, a.NextBackOff(), retry.DefaultMaxDelay)
 	}
 }
+
+// The default contention backoff doubles from 5 ms to 100 ms with ±50%
+// jitter, then stays at 100 ms ±10% (the even pace of the updates that
+// watch a busy key), and Reset starts it over.
+func TestDefaultContentionBackoff(t *testing.T) {
+	t.Parallel()
+	b := retry.DefaultContentionBackoff()
+	for round := range 2 {
+		for i, mid := range []time.Duration{5, 10, 20, 40, 80, 100, 100, 100} {
+			mid *= time.Millisecond
+			spread := mid / 2
+			if mid == retry.DefaultContentionMax {
+				spread = mid / 10
+			}
+			d := b.NextBackOff()
+			assert.GreaterOrEqual(t, d, mid-spread, "round %d, wait %d", round, i)
+			assert.LessOrEqual(t, d, mid+spread, "round %d, wait %d", round, i)
+		}
+		b.Reset()
+	}
+	// Over many waits at the ceiling, the jitter covers its range.
+	var lo, hi time.Duration = time.Hour, 0
+	for range 1000 {
+		d := b.NextBackOff()
+		lo, hi = min(lo, d), max(hi, d)
+	}
+	assert.Less(t, lo, 92*time.Millisecond)
+	assert.Greater(t, hi, 108*time.Millisecond)
+}

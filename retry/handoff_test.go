@@ -275,12 +275,14 @@ func TestWaiterTakesAKeyWhoseWritesComeFarApart(t *testing.T) {
 // A waiter that lost a take looks again soon, but not without end: takes
 // that keep losing (here every write is refused with a 412, as to a writer
 // slower than the waiter takes it for) are spread out by the contention
-// wait again after quickTakes (2) short ones, and do not hammer the key.
+// wait again after quickTakes (4) short ones, each twice as long as the
+// one before, and do not hammer the key.
 // A take of an object larger than an Updater caches (64 KiB) costs a
 // download and an upload: it waits its whole wait. Time is virtual, 2 ms
 // per answer. Over its first 600 ms the waiter writes a small object 20 to
-// 23 times (10 runs); with no limit it wrote 74 times, and with no short
-// waits at all, 10. A 100 KiB object: 8 to 9 times, 17 to 20 when large
+// 23 times (10 runs) after two short waits a round, 21 to 25 after four
+// doubling ones; with no limit it wrote 74 times, and with no short waits
+// at all, 10. A 100 KiB object: 8 to 9 times, 17 to 20 when large
 // objects made short waits too.
 func TestLostTakesSpreadOutAgain(t *testing.T) {
 	for _, c := range []struct {

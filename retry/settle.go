@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"time"
@@ -68,8 +69,9 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 	// the read that found it quiet: another waiter most likely took it at
 	// the same moment, and writes once. A short wait, then a read, tells
 	// (one write since then: take it), not a whole wait later; at most
-	// quickTakes times in a row, so that waiters that keep meeting each
-	// other, or a writer slower than they think, spread out again. Such a
+	// quickTakes times in a row, the wait doubling each time (takeWait),
+	// so that waiters that keep meeting each other, or a writer slower
+	// than they think, spread out again. Such a
 	// loss is no round (MaxRounds counts the contention waits, which set
 	// how long an update may wait), and a large object, whose every take
 	// costs a download and an upload, waits its whole wait.
@@ -83,7 +85,7 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 	if q.losses++; took {
 		q.watch, q.confirm = true, true
 		q.quick++
-		return u.backOff(ctx, k, q, shortWait(q.rtt), true)
+		return u.backOff(ctx, k, q, takeWait(q.rtt, q.quick), true)
 	}
 	q.quick = 0
 	if q.losses >= 2 {
@@ -97,7 +99,19 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 
 // quickTakes is how many times in a row a waiter that lost a take looks
 // again after a short wait (see settle).
-const quickTakes = 2
+const quickTakes = 4
+
+// takeWait is the short wait after the n-th take lost in a row (from 1):
+// shortWait(rtt), doubled for each lost take before it up to maxConfirm,
+// ±50%. When a busy writer stops, the waiters that notice it at about the
+// same time take the key together and all but one lose: spread over
+// doubling waits, they take it one after the other within a few writes'
+// time, where a whole contention wait after two lost takes left the last
+// of them waiting up to 150 ms more (see watching for the figures).
+func takeWait(rtt time.Duration, n int) time.Duration {
+	d := min(shortWait(rtt)<<(n-1), maxConfirm)
+	return d/2 + rand.N(d)
+}
 
 // phantomRounds is how many times in a row a create may be refused while
 // reads find no object before the update fails with ErrCreateRefused.

@@ -3,6 +3,7 @@ package retry
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -95,10 +96,12 @@ type UpdateOptions struct {
 	// won (a lost race, or a full contention wait after which a read found
 	// the key still changing; the short waits, to confirm a busy key's
 	// stop or after a lost take of a small object, do not count, and at
-	// most three writes are sent per round).
-	// 0 or negative: DefaultMaxRounds (100), about 10 to 15 s with the
-	// default contention backoff. A writer in another process that commits
-	// without pause can hold a key that long: the update then fails with
+	// most five writes are sent per round).
+	// 0 or negative: DefaultMaxRounds (100), about 10 s with the default
+	// contention backoff, up to about 25 s for an update whose takes keep
+	// losing (each round then has its short waits too). A writer in
+	// another process that commits without pause can hold a key that
+	// long: the update then fails with
 	// ErrMaxAttempts rather than wait for ever. Options.MaxElapsed does
 	// not bound these waits (it applies to resending a write answered
 	// ConditionalRequestConflict); the context's deadline does.
@@ -150,20 +153,29 @@ const (
 )
 
 // DefaultContentionBackoff returns the default wait after a lost race:
-// jittered exponential from DefaultContentionInitial (5 ms), ×2, ±50%
-// jitter, at most DefaultContentionMax (100 ms) before jitter, no time cap.
-func DefaultContentionBackoff() backoff.BackOff {
-	b := &backoff.ExponentialBackOff{
-		InitialInterval:     DefaultContentionInitial,
-		RandomizationFactor: 0.5,
-		Multiplier:          2,
-		MaxInterval:         DefaultContentionMax,
-		Stop:                backoff.Stop,
-		Clock:               backoff.SystemClock,
+// exponential from DefaultContentionInitial (5 ms), ×2, at most
+// DefaultContentionMax (100 ms) before jitter, no time cap; ±50% jitter
+// while it grows, ±10% once at its ceiling. The wide jitter spreads
+// writers that lost together; at the ceiling they are spread, and the
+// waits of the updates that watch a busy key come at an even pace: when
+// its writer stops, the last of them notices within about 110 ms, where
+// ±50% left it up to 150 ms (see TestSeparateWritersKeepTheirRate).
+func DefaultContentionBackoff() backoff.BackOff { return &contentionBackoff{} }
+
+// contentionBackoff is DefaultContentionBackoff's backoff.BackOff.
+type contentionBackoff struct{ next time.Duration }
+
+func (b *contentionBackoff) NextBackOff() time.Duration {
+	d := max(b.next, DefaultContentionInitial)
+	b.next = min(2*d, DefaultContentionMax)
+	jitter := 0.5
+	if d >= DefaultContentionMax {
+		jitter = 0.1
 	}
-	b.Reset()
-	return b
+	return time.Duration(float64(d) * (1 - jitter + 2*jitter*rand.Float64()))
 }
+
+func (b *contentionBackoff) Reset() { b.next = 0 }
 
 // Updater runs read-modify-write updates of S3 objects with conditional
 // writes: concurrent writers, in this process or others, lose no update and

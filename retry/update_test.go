@@ -237,10 +237,10 @@ func TestUpdateGivesUpSayingWhy(t *testing.T) {
 	require.ErrorIs(t, err, retry.ErrMaxAttempts)
 	var ce *conflict.Error
 	require.ErrorAs(t, err, &ce)
-	// Three rounds: two lost races, then a third of three takes, the
-	// first two followed by a short wait each (no rounds).
-	assert.Equal(t, 5, ce.Attempts, "five writes were sent")
-	assert.Equal(t, 5, srv.Faults.Count("PutObject")-1)
+	// Three rounds: two lost races, then a third of five takes, the
+	// first four followed by a short wait each (no rounds).
+	assert.Equal(t, 7, ce.Attempts, "seven writes were sent")
+	assert.Equal(t, 7, srv.Faults.Count("PutObject")-1)
 	assert.Equal(t, bucket, ce.Bucket)
 	assert.Equal(t, "n", ce.Key)
 	assert.Contains(t, err.Error(), "3 rounds (UpdateOptions.MaxRounds)")

@@ -15,7 +15,9 @@ import "time"
 // whether its writer goes on. When the writes carry their times (see
 // WritesMetadataKey), by how long ago the last one was made: more than
 // three of the writer's intervals plus a read's round trip, it stopped and
-// the queue writes; less, it goes on and the queue waits again at once.
+// the queue writes; at most one interval and a round trip, it goes on and
+// the queue waits again at once; in between, it is late, and may have
+// stopped just before the read.
 // Without times, by the writes counted since the previous read (the
 // lineage, or beyond it the write counts): at least 4/5 of the pace the
 // previous full wait measured (queue.pace), it goes on; fewer, it may have
@@ -37,6 +39,12 @@ import "time"
 // writes, 1.9. Telling the time of the last write and hand-overs cut the
 // time from the busy writer's last write to the job's end from 200–350 ms
 // to 130–200 ms, and the rate from 0.80–0.84 to 0.84–0.87 of one writer's.
+// Then a late writer confirmed, lost takes looked again four times after
+// doubling waits (takeWait), not twice, and the full waits at the
+// contention backoff's ceiling jittered by ±10%, not ±50%: that time fell
+// from 177 to 139 ms (median of 40 runs; on a server that answers every
+// request in 2 ms, from 141 to 111 ms), on versitygw from 181 to 134 ms
+// (12 runs each).
 func (u *Updater) watching(k objectKey, q *queue, s *snapshot, at time.Time, rtt time.Duration) (time.Duration, bool) {
 	if !q.watch {
 		return 0, false
@@ -56,7 +64,8 @@ func (u *Updater) watching(k objectKey, q *queue, s *snapshot, at time.Time, rtt
 	}
 	var wait time.Duration
 	if !q.confirm { // after a full wait
-		steady := !handedOver(s) && (aged || (n > 0 && q.pace > 0 && 5*time.Duration(n)*q.pace >= 4*since))
+		onTime := aged && age <= q.pace+rtt
+		steady := !handedOver(s) && (onTime || (!aged && n > 0 && q.pace > 0 && 5*time.Duration(n)*q.pace >= 4*since))
 		if !steady {
 			wait = confirmWait(n, since, rtt)
 		}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // A queue that won the key and, later, waits again for another busy
@@ -27,4 +28,62 @@ func TestWonForgetsTheBusyWritersPace(t *testing.T) {
 	wait, watching := u.watching(objectKey{}, q, now, t0.Add(100*time.Millisecond), 10*time.Millisecond)
 	assert.True(t, watching, "the key is busy: keep waiting")
 	assert.Positive(t, wait, "a short wait tells whether the writer goes on")
+}
+
+// After a full wait, the read's last write tells whether the busy writer
+// goes on, by how long ago it was made (queue.age): within one of the
+// writer's intervals and a read's round trip, it goes on (a full wait
+// more); beyond three intervals and a round trip, it stopped (write now);
+// in between it is late, and a short wait and a read tell.
+func TestWatchingJudgesTheLastWritesAge(t *testing.T) {
+	t.Parallel()
+	const (
+		pace = 3 * time.Millisecond
+		rtt  = time.Millisecond
+		lag  = 2 * time.Millisecond // the writer's clock is behind ours by this, read delay included
+	)
+	t0 := time.Unix(1764172800, 0)
+	for _, c := range []struct {
+		name     string
+		age      time.Duration
+		watching bool
+		short    bool // a short wait, not a full one
+	}{
+		{"on time", 2 * time.Millisecond, true, false},
+		{"just on time", pace + rtt, true, false},
+		{"late", pace + rtt + time.Millisecond, true, true},
+		{"very late", 3*pace + rtt, true, true},
+		{"stopped", 3*pace + rtt + time.Millisecond, false, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			u := &Updater{}
+			seen := &snapshot{exists: true, token: tokenOf("AAAA"), writes: 100}
+			q := &queue{watch: true, seen: seen, seenAt: t0, pace: pace, clockOf: "AAAA", lag: lag}
+			at := t0.Add(100 * time.Millisecond) // 30 writes later, one per pace
+			now := &snapshot{exists: true, token: tokenOf("AAAA"), lineage: []string{tokenOf("AAAA")}, writes: 130,
+				wrote: at.Add(-lag - c.age)}
+			wait, watching := u.watching(objectKey{}, q, now, at, rtt)
+			assert.Equal(t, c.watching, watching, "whether the queue waits on")
+			assert.Equal(t, c.short, wait > 0, "a short wait (%v)", wait)
+			if c.short {
+				assert.LessOrEqual(t, wait, maxConfirm)
+			}
+		})
+	}
+}
+
+// The short wait after a lost take doubles per take lost in a row, ±50%,
+// up to maxConfirm before jitter: takers that met each other spread out.
+func TestTakeWaitDoubles(t *testing.T) {
+	t.Parallel()
+	rtt := 2 * time.Millisecond // shortWait: 6 ms
+	for n, mid := range []time.Duration{6, 12, 24, 48, 50} {
+		mid *= time.Millisecond
+		lo, hi := mid/2, mid+mid/2
+		for range 200 {
+			d := takeWait(rtt, n+1)
+			require.GreaterOrEqual(t, d, lo, "lost take %d", n+1)
+			require.Less(t, d, hi, "lost take %d", n+1)
+		}
+	}
 }
