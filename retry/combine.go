@@ -30,7 +30,11 @@ type queue struct {
 	seen   *snapshot       // what the previous read found, while watching
 	seenAt time.Time       // when seen was read
 	rtt    time.Duration   // how long the last read while watching took
-	pace   time.Duration   // the busy writer's interval over the last full wait; 0: unknown
+	// wrtt is how long the queue's last write that was answered (at once,
+	// no resend) took: while the busy writer's pace is unknown, about its
+	// interval between writes (see watching).
+	wrtt time.Duration
+	pace time.Duration // the busy writer's interval over the last full wait; 0: unknown
 	// clockOf is the writer (writerOf) whose writes' times lag is
 	// measured on; lag is the least time between such a write's time and
 	// a read that found it: how far that writer's clock is behind ours,

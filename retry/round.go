@@ -164,7 +164,9 @@ func (u *Updater) resettle(ctx context.Context, k objectKey, q *queue, sw *unsur
 // on its outcome.
 func (u *Updater) commit(ctx context.Context, k objectKey, q *queue, batch []*waiter, sw *unsureWrite) error {
 	in, body, snap, pw := sw.in, sw.body, sw.snap, sw.w
+	began := u.opts.Now()
 	out, unknown, err, cur, gaveUp := u.putSettled(ctx, k, in, body, pw)
+	took := u.opts.Now().Sub(began)
 	if sw.sent {
 		unknown++ // an earlier send of this very request may yet land, or has
 	}
@@ -180,6 +182,9 @@ func (u *Updater) commit(ctx context.Context, k objectKey, q *queue, batch []*wa
 		u.rememberLocked(q, after(snap, in, body, aws.ToString(out.ETag), aws.ToString(out.VersionId)))
 		q.calm(uncontended(batch))
 		q.won()
+		if unknown == 0 {
+			q.wrtt = took
+		}
 		u.mu.Unlock()
 		return nil
 	}
@@ -198,6 +203,11 @@ func (u *Updater) commit(ctx context.Context, k objectKey, q *queue, batch []*wa
 		return nil
 	}
 	pw.clean = lost && unknown == 0
+	if pw.clean {
+		u.mu.Lock()
+		q.wrtt = took
+		u.mu.Unlock()
+	}
 	return u.settle(ctx, k, q, pw, batch, err, cur)
 }
 

@@ -55,7 +55,11 @@ func (u *Updater) watching(k objectKey, q *queue, s *snapshot, at time.Time, rtt
 	age, aged := q.age(s, at, rtt)
 	aged = aged && q.pace > 0 && !clockLags(q.seen, s, n, since)
 	stopped := aged && age > confirmIntervals*q.pace+rtt
-	quiet := (n >= 0 && n <= 1) || sparse(n, since, max(rtt, q.pace)) || stopped ||
+	ref := q.pace // the busy writer's interval; until measured, a write's round trip
+	if ref == 0 {
+		ref = q.wrtt
+	}
+	quiet := (n >= 0 && n <= 1) || sparse(n, since, max(rtt, ref)) || stopped ||
 		(q.confirm && handedOver(s))
 	if quiet {
 		q.watch, q.confirm = false, false
@@ -163,13 +167,15 @@ func shortWait(interval time.Duration) time.Duration {
 
 // sparse reports whether n writes over since are far apart: on average
 // more than two and a half times ref, the longer of a read's round trip
-// and the busy writer's interval as the last full wait measured it. A
-// writer that commits back to back writes about once per interval; writes
-// further apart come from writers that each write once or a few times, as
-// when the key passes from waiter to waiter, and a queue that waited to
-// confirm that the last of them stopped would only delay the next. (A
-// read's round trip alone is shorter than a write's: a busy writer's
-// writes looked far apart, and the takes they set off lost.)
+// and the busy writer's interval as the last full wait measured it, or
+// until one did, the queue's last write's round trip. A writer that
+// commits back to back writes about once per interval; writes further
+// apart come from writers that each write once or a few times, as when
+// the key passes from waiter to waiter, and a queue that waited to confirm
+// that the last of them stopped would only delay the next. (A read's round
+// trip alone is shorter than a write's: a busy writer's writes looked far
+// apart, and the takes they set off lost; at a key's first contention,
+// before any full wait, with 16 writers on versitygw too.)
 func sparse(n int, since, ref time.Duration) bool {
 	return n >= 2 && ref > 0 && 2*since >= 5*time.Duration(n)*ref
 }

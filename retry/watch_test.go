@@ -87,3 +87,28 @@ func TestTakeWaitDoubles(t *testing.T) {
 		}
 	}
 }
+
+// Before a full wait measured the busy writer's interval, writes are far
+// apart (sparse) by the queue's last write's round trip, not a read's
+// alone: at a key's first contention, a writer committing every 3 ms is
+// not taken for waiters passing the key on, whose takes would lose.
+func TestSparseUntilPaceIsKnownGoesByTheWrite(t *testing.T) {
+	t.Parallel()
+	t0 := time.Unix(1764172800, 0)
+	seen := &snapshot{exists: true, token: tokenOf("AAAA"), writes: 10}
+	// Two writes of one writer over 7 ms, read in 1 ms.
+	now := &snapshot{exists: true, token: tokenOf("AAAA"), lineage: []string{tokenOf("AAAA"), seen.token}, writes: 12}
+	for _, c := range []struct {
+		wrtt  time.Duration
+		quiet bool
+	}{
+		{0, true},                      // a read's round trip only: 3.5 ms apart is far
+		{3 * time.Millisecond, false},  // a write takes 3 ms: one busy writer
+		{500 * time.Microsecond, true}, // fast writes: far apart
+	} {
+		u := &Updater{}
+		q := &queue{watch: true, confirm: true, seen: seen, seenAt: t0, wrtt: c.wrtt}
+		_, watching := u.watching(objectKey{}, q, now, t0.Add(7*time.Millisecond), time.Millisecond)
+		assert.Equal(t, c.quiet, !watching, "write round trip %v", c.wrtt)
+	}
+}
