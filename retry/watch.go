@@ -43,8 +43,9 @@ import "time"
 // doubling waits (takeWait), not twice, and the full waits at the
 // contention backoff's ceiling jittered by ±10%, not ±50%: that time fell
 // from 177 to 139 ms (median of 40 runs; on a server that answers every
-// request in 2 ms, from 141 to 111 ms), on versitygw from 181 to 134 ms
-// (12 runs each).
+// request in 2 ms, from 141 to 111 ms); on versitygw, 12 runs each,
+// interleaved, from 233 to 202 ms (the machine's noise is large there:
+// single runs from 125 to 860 ms).
 func (u *Updater) watching(k objectKey, q *queue, s *snapshot, at time.Time, rtt time.Duration) (time.Duration, bool) {
 	if !q.watch {
 		return 0, false
