@@ -170,14 +170,14 @@
 // It reads the object and its ETag (absent is a state), calls the function,
 // and writes the result with If-Match (If-None-Match: "*" when absent). A
 // 412 means another writer won: it waits ([DefaultContentionBackoff]: 5 ms
-// doubling to 100 ms, ±50%), reads again and calls the function again, at
+// doubling to 100 ms, ±50% while it grows, ±10% at 100 ms), reads again and calls the function again, at
 // most [DefaultMaxRounds] = 100 times; each wait is a Retry event of kind
 // PreconditionFailed (to [Options.OnEvent], and the logger at Debug). After
 // two lost races in a row it reads after each wait and writes only once a
 // read finds at most one other write over the wait, or writes too far
 // apart to come from one busy writer; a write made so that loses to
 // another waiter's is followed by a short wait and a read, not a whole
-// wait. A
+// wait (up to four times in a row, the wait doubling). A
 // ConditionalRequestConflict is resent as is, as [UpdateOptions.Options]
 // say; the client's own OnConflict steps aside for these writes, so one
 // loop decides. At most [DefaultMaxSize] = 16 MiB is read into memory
