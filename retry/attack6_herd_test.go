@@ -3,7 +3,6 @@
 package retry_test
 
 import (
-	"context"
 	"fmt"
 	"sync"
 	"testing"
@@ -25,19 +24,12 @@ import (
 func TestAttack6HerdOfSeparateWaitersAllLand(t *testing.T) {
 	const waiters, streak = 64, 300
 	synctest.Test(t, func(t *testing.T) {
-		ctx := context.Background()
 		bucket, key := "herd", "counter"
 		srv := slowServer(t, 2*time.Millisecond, bucket)
 		busy := retry.NewUpdater(srv.Client())
 		var wg sync.WaitGroup
 		busyWriter(t, &wg, busy, bucket, key, retry.Incr, func(i int) bool { return i < streak }, nil)
-		for range waiters {
-			wg.Go(func() {
-				c, err := retry.NewUpdater(srv.Client()).Update(ctx, bucket, key, retry.Incr)
-				assert.NoError(t, err)
-				assert.True(t, c.Changed)
-			})
-		}
+		waitersIncrement(t, &wg, srv, bucket, key, waiters)
 		wg.Wait()
 		assert.Equal(t, fmt.Sprint(streak+waiters), get(t, srv.Client(), bucket, key), "every update once")
 	})

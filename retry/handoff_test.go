@@ -55,7 +55,6 @@ func TestWatchersTakeTheKeySoonAfterTheBusyWriterStops(t *testing.T) {
 		for streak := 200; streak < 300; streak += 7 {
 			synctest.Test(t, func(t *testing.T) {
 				const answer = 2 * time.Millisecond
-				ctx := context.Background()
 				bucket, key := "handoff", "counter"
 				srv := slowServer(t, answer, bucket)
 
@@ -65,13 +64,7 @@ func TestWatchersTakeTheKeySoonAfterTheBusyWriterStops(t *testing.T) {
 				})
 				var wg sync.WaitGroup
 				busyWriter(t, &wg, busy, bucket, key, retry.Incr, func(i int) bool { return i < streak }, nil)
-				for range waiters {
-					wg.Go(func() {
-						c, err := retry.NewUpdater(srv.Client()).Update(ctx, bucket, key, retry.Incr)
-						assert.NoError(t, err)
-						assert.True(t, c.Changed)
-					})
-				}
+				waitersIncrement(t, &wg, srv, bucket, key, waiters)
 				wg.Wait()
 				took := time.Since(start)
 				assert.Equal(t, fmt.Sprint(streak+waiters), get(t, srv.Client(), bucket, key))
@@ -353,4 +346,18 @@ func busyWriter(t *testing.T, wg *sync.WaitGroup, busy *retry.Updater, bucket, k
 		}
 	})
 	<-started
+}
+
+// waitersIncrement starts n goroutines of wg, each incrementing key once
+// through its own client and Updater (as separate processes would), and
+// checks that each update succeeded and changed the counter.
+func waitersIncrement(t *testing.T, wg *sync.WaitGroup, srv *conflicttest.Server, bucket, key string, n int) {
+	t.Helper()
+	for range n {
+		wg.Go(func() {
+			c, err := retry.NewUpdater(srv.Client()).Update(context.Background(), bucket, key, retry.Incr)
+			assert.NoError(t, err)
+			assert.True(t, c.Changed)
+		})
+	}
 }
