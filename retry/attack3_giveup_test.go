@@ -37,17 +37,7 @@ func TestAttack3GiveUpNotMuchSooner(t *testing.T) {
 		srv := slowServer(t, 2*time.Millisecond, bucket)
 		other := retry.NewUpdater(srv.Client())
 		var slipped atomic.Int64 // one per write the waiter sent
-		waiter := retry.NewUpdater(srv.Client(func(o *s3.Options) {
-			next := o.HTTPClient
-			o.HTTPClient = doFunc(func(r *http.Request) (*http.Response, error) {
-				if r.Method == http.MethodPut {
-					_, err := other.Update(ctx, bucket, key, retry.Incr)
-					require.NoError(t, err)
-					slipped.Add(1)
-				}
-				return next.Do(r)
-			})
-		}))
+		waiter := retry.NewUpdater(srv.Client(slipBeforeWrites(t, other, bucket, key, &slipped, 0)))
 		start := time.Now()
 		_, err := waiter.Update(ctx, bucket, key, retry.Incr)
 		took := time.Since(start)
@@ -57,4 +47,23 @@ func TestAttack3GiveUpNotMuchSooner(t *testing.T) {
 		assert.GreaterOrEqual(t, took, 7*time.Second, "gave up much sooner than the documented 10 to 25 s")
 		assert.LessOrEqual(t, took, 30*time.Second, "gave up much later than the documented 10 to 25 s")
 	})
+}
+
+// slipBeforeWrites is a client option that makes other increment key
+// before each PutObject the client sends (counted in slipped), so that
+// every write of the client loses, then delays every request of the client
+// by rt (virtual time under synctest).
+func slipBeforeWrites(t *testing.T, other *retry.Updater, bucket, key string, slipped *atomic.Int64, rt time.Duration) func(*s3.Options) {
+	return func(o *s3.Options) {
+		next := o.HTTPClient
+		o.HTTPClient = doFunc(func(r *http.Request) (*http.Response, error) {
+			if r.Method == http.MethodPut {
+				_, err := other.Update(context.Background(), bucket, key, retry.Incr)
+				require.NoError(t, err)
+				slipped.Add(1)
+			}
+			time.Sleep(rt)
+			return next.Do(r)
+		})
+	}
 }

@@ -5,13 +5,11 @@ package retry_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -51,18 +49,7 @@ func TestAttack6GiveUpTimeGrowsWithRoundTrips(t *testing.T) {
 				s3test.CreateBucket(t, srv.Client(), bucket)
 				other := retry.NewUpdater(srv.Client())
 				var slipped atomic.Int64
-				waiter := retry.NewUpdater(srv.Client(func(o *s3.Options) {
-					next := o.HTTPClient
-					o.HTTPClient = doFunc(func(r *http.Request) (*http.Response, error) {
-						if r.Method == http.MethodPut {
-							_, err := other.Update(ctx, bucket, key, retry.Incr)
-							require.NoError(t, err)
-							slipped.Add(1)
-						}
-						time.Sleep(c.rt) // the waiter's round trip
-						return next.Do(r)
-					})
-				}))
+				waiter := retry.NewUpdater(srv.Client(slipBeforeWrites(t, other, bucket, key, &slipped, c.rt)))
 				start := time.Now()
 				_, err := waiter.Update(ctx, bucket, key, retry.Incr)
 				took := time.Since(start)
