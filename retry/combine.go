@@ -34,7 +34,7 @@ type queue struct {
 	// no resend) took: while the busy writer's pace is unknown, about its
 	// interval between writes (see watching).
 	wrtt time.Duration
-	pace time.Duration // the busy writer's interval over the last full wait; 0: unknown
+	pace time.Duration // the busy writer's interval over the last full wait (before one, the first short wait); 0: unknown
 	// clockOf is the writer (writerOf) whose writes' times lag is
 	// measured on; lag is the least time between such a write's time and
 	// a read that found it: how far that writer's clock is behind ours,

@@ -78,6 +78,11 @@ func (u *Updater) watching(k objectKey, q *queue, s *snapshot, at time.Time, rtt
 		if n > 0 {
 			q.pace = since / time.Duration(n)
 		}
+	} else if q.pace == 0 && n > 0 {
+		// The key's first watch read had nothing to count from: the
+		// short wait measures the pace until a full wait does, rather
+		// than a round trip standing in for it.
+		q.pace = since / time.Duration(n)
 	}
 	q.confirm = wait > 0
 	q.seen, q.seenAt = s, at
@@ -168,8 +173,9 @@ func shortWait(interval time.Duration) time.Duration {
 
 // sparse reports whether n writes over since are far apart: on average
 // more than two and a half times ref, the longer of a read's round trip
-// and the busy writer's interval as the last full wait measured it, or
-// until one did, the queue's last write's round trip. A writer that
+// and the busy writer's interval as the last full wait (or, before one,
+// the first short wait) measured it, or until one did, the queue's last
+// write's round trip. A writer that
 // commits back to back writes about once per interval; writes further
 // apart come from writers that each write once or a few times, as when
 // the key passes from waiter to waiter, and a queue that waited to confirm

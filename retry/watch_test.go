@@ -112,3 +112,45 @@ func TestSparseUntilPaceIsKnownGoesByTheWrite(t *testing.T) {
 		assert.Equal(t, c.quiet, !watching, "write round trip %v", c.wrtt)
 	}
 }
+
+// A writer whose updates each read and then write (an object too large to
+// keep) writes once per two round trips. A waiter whose losses came back
+// at once (a 412 answered before the body went, or injected in a test)
+// has no write's round trip to judge by: before a full wait measured the
+// pace, three such writes over 15 ms, read in 2 ms, looked far apart, and
+// the waiter downloaded the object to take a key that was busy
+// (TestWatcherDownloadsTheObjectOnlyToWrite failed about once in 100).
+// The short wait after the key's first watch read measures the pace.
+func TestConfirmReadMeasuresThePace(t *testing.T) {
+	t.Parallel()
+	const rtt = 2 * time.Millisecond
+	t0 := time.Unix(1764172800, 0)
+	w := "AAAA"
+	tokens := []string{tokenOf(w)}
+	// state returns the key after n more writes, one writer's, with their
+	// lineage (newest first).
+	state := func(n int) *snapshot {
+		for range n {
+			tokens = append(tokens, tokenOf(w))
+		}
+		var lineage []string
+		for i := len(tokens) - 2; i >= 0 && len(lineage) < maxLineage; i-- {
+			lineage = append(lineage, tokens[i])
+		}
+		return &snapshot{exists: true, token: tokens[len(tokens)-1], lineage: lineage, writes: uint64(len(tokens))}
+	}
+	u := &Updater{}
+	q := &queue{watch: true} // lost twice, cleanly: nothing read since
+	at := t0
+	wait, watching := u.watching(objectKey{}, q, state(0), at, rtt)
+	require.True(t, watching)
+	require.Positive(t, wait, "no count to judge by: a short wait tells")
+	at = at.Add(8 * time.Millisecond)
+	wait, watching = u.watching(objectKey{}, q, state(2), at, rtt)
+	require.True(t, watching, "two writes in 8 ms: busy")
+	require.Zero(t, wait, "a full wait")
+	assert.Equal(t, 4*time.Millisecond, q.pace, "the short wait measured the writer's interval")
+	at = at.Add(15 * time.Millisecond)
+	_, watching = u.watching(objectKey{}, q, state(3), at, rtt)
+	assert.True(t, watching, "three writes in 15 ms, one per 4 ms as before: still busy")
+}
