@@ -66,8 +66,9 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 		return nil
 	}
 	// A watching queue that took the key (see watching) and lost wrote on
-	// the read that found it quiet: another waiter most likely took it at
-	// the same moment, and writes once. A short wait, then a read, tells
+	// the read that found it quiet, or on the content read right after
+	// that probe (which may already hold another waiter's take): another
+	// waiter most likely took it at the same moment, and writes once. A short wait, then a read, tells
 	// (one write since then: take it), not a whole wait later; at most
 	// quickTakes times in a row, the wait doubling each time (takeWait),
 	// so that waiters that keep meeting each other, or a writer slower
@@ -75,7 +76,7 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 	// loss is no round (MaxRounds counts the contention waits, which set
 	// how long an update may wait), and a large object, whose every take
 	// costs a download and an upload, waits its whole wait.
-	took := q.losses >= 2 && pw.clean && q.seen != nil && q.seen.headMark() == pw.base &&
+	took := q.losses >= 2 && pw.clean && q.seen != nil &&
 		q.seen.size <= maxCachedSize && q.quick < quickTakes
 	u.requeue(q, batch, lostError(k, cause), !took)
 	q.createRefused = pw.clean && pw.base == rootMark
