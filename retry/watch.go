@@ -20,8 +20,9 @@ import "time"
 // stopped just before the read.
 // Without times, by the writes counted since the previous read (the
 // lineage, or beyond it the write counts): at least 4/5 of the pace the
-// previous full wait measured (queue.pace), it goes on; fewer, it may have
-// stopped. A key whose last two writes came from different writers
+// previous full wait measured (queue.pace; before any, the short wait
+// after the key's first watch read, which had nothing to count from), it
+// goes on; fewer, it may have stopped. A key whose last two writes came from different writers
 // (handedOver) is passing from one to the next, and says nothing of
 // either. When the read cannot tell, a short wait (confirmWait: a few of
 // the writer's intervals) does: at most one write during it, or a key
