@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -163,42 +164,9 @@ func slowServer(t *testing.T, answer time.Duration, bucket string) *conflicttest
 // full wait after it lost: 69 to 130 ms in three runs; now 10 ms.
 func TestWaiterThatLosesATakeTakesTheKeyNext(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		const answer = 2 * time.Millisecond
-		ctx := context.Background()
-		bucket, key := "handoff", "counter"
-		srv := slowServer(t, answer, bucket)
-		busy := retry.NewUpdater(srv.Client())
-		other := retry.NewUpdater(srv.Client())
-		stopped := make(chan struct{})
-		var lostAt time.Time
-		var slipped atomic.Bool
-		waiter := retry.NewUpdater(srv.Client(loseTwice, func(o *s3.Options) {
-			next := o.HTTPClient
-			o.HTTPClient = doFunc(func(r *http.Request) (*http.Response, error) {
-				select {
-				case <-stopped:
-				default:
-					return next.Do(r)
-				}
-				if r.Method != http.MethodPut || !slipped.CompareAndSwap(false, true) {
-					return next.Do(r)
-				}
-				_, err := other.Update(ctx, bucket, key, retry.Incr)
-				require.NoError(t, err)
-				resp, err := next.Do(r)
-				lostAt = time.Now()
-				return resp, err
-			})
-		}))
-		var wg sync.WaitGroup
-		busyWriter(t, &wg, busy, bucket, key, retry.Incr, func(i int) bool { return i < 400 }, func(int) { close(stopped) })
-		c, err := waiter.Update(ctx, bucket, key, retry.Incr)
-		require.NoError(t, err)
-		assert.True(t, c.Changed)
-		took := time.Since(lostAt)
-		wg.Wait()
-		require.True(t, slipped.Load(), "the waiter took the key before the busy writer stopped")
-		assert.Equal(t, "402", get(t, srv.Client(), bucket, key), "every update once")
+		took := lostTakeToCommit(t, 1, func(r *http.Request, slips int) bool {
+			return r.Method == http.MethodPut && slips == 0 // just before its take
+		})
 		assert.Less(t, took, retry.DefaultContentionMax/2, "the waiter that lost its take waited a whole contention wait")
 		t.Logf("the waiter committed %v after it lost its take", took)
 	})
@@ -373,53 +341,68 @@ func waitersIncrement(t *testing.T, wg *sync.WaitGroup, srv *conflicttest.Server
 // after its take lost). Time is virtual, 2 ms per answer.
 func TestWaiterThatLosesATakeAfterItsProbeLooksAgainSoon(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		const answer = 2 * time.Millisecond
-		ctx := context.Background()
-		bucket, key := "handoff", "counter"
-		srv := slowServer(t, answer, bucket)
-		busy := retry.NewUpdater(srv.Client())
-		other := retry.NewUpdater(srv.Client())
-		stopped := make(chan struct{})
-		var lostAt time.Time
-		var slips atomic.Int32
-		slip := func() {
-			_, err := other.Update(ctx, bucket, key, retry.Incr)
-			require.NoError(t, err)
-			slips.Add(1)
-		}
-		waiter := retry.NewUpdater(srv.Client(loseTwice, func(o *s3.Options) {
-			next := o.HTTPClient
-			var probed bool
-			o.HTTPClient = doFunc(func(r *http.Request) (*http.Response, error) {
-				select {
-				case <-stopped:
-				default:
-					return next.Do(r)
-				}
-				switch {
-				case r.Method == http.MethodHead:
-					probed = true
-				case r.Method == http.MethodGet && probed && slips.Load() == 0:
-					slip() // between the probe and the read
-				case r.Method == http.MethodPut && slips.Load() == 1:
-					slip() // between the read and the write
-					resp, err := next.Do(r)
-					lostAt = time.Now()
-					return resp, err
-				}
-				return next.Do(r)
-			})
-		}))
-		var wg sync.WaitGroup
-		busyWriter(t, &wg, busy, bucket, key, retry.Incr, func(i int) bool { return i < 400 }, func(int) { close(stopped) })
-		c, err := waiter.Update(ctx, bucket, key, retry.Incr)
-		require.NoError(t, err)
-		assert.True(t, c.Changed)
-		wg.Wait()
-		require.Equal(t, int32(2), slips.Load(), "the waiter took the key before the busy writer stopped, or by a read that was no probe")
-		took := time.Since(lostAt)
-		assert.Equal(t, "403", get(t, srv.Client(), bucket, key), "every update once")
+		probed := false
+		took := lostTakeToCommit(t, 2, func(r *http.Request, slips int) bool {
+			switch {
+			case r.Method == http.MethodHead:
+				probed = true
+			case r.Method == http.MethodGet && probed && slips == 0:
+				return true // between the probe and the read
+			case r.Method == http.MethodPut && slips == 1:
+				return true // between the read and the write
+			}
+			return false
+		})
 		assert.Less(t, took, retry.DefaultContentionMax/2, "the waiter that lost its take waited a whole contention wait")
 		t.Logf("the waiter committed %v after it lost its take", took)
 	})
+}
+
+// lostTakeToCommit runs, inside a synctest bubble and on a server that
+// answers in 2 ms, a waiter (whose first two writes lose, so that it
+// watches) behind a busy writer of 400 increments of a counter. Once the
+// busy writer stopped, another writer's increment slips in before each of
+// the waiter's requests for which slip (given the slips so far) says so,
+// want of them in all, the last before the waiter's write, which loses.
+// It checks that every update is in the counter once and returns how long
+// after that lost write the waiter committed.
+func lostTakeToCommit(t *testing.T, want int, slip func(r *http.Request, slips int) bool) time.Duration {
+	t.Helper()
+	ctx := context.Background()
+	bucket, key := "handoff", "counter"
+	srv := slowServer(t, 2*time.Millisecond, bucket)
+	busy := retry.NewUpdater(srv.Client())
+	other := retry.NewUpdater(srv.Client())
+	stopped := make(chan struct{})
+	var lostAt time.Time
+	slips := 0
+	waiter := retry.NewUpdater(srv.Client(loseTwice, func(o *s3.Options) {
+		next := o.HTTPClient
+		o.HTTPClient = doFunc(func(r *http.Request) (*http.Response, error) {
+			select {
+			case <-stopped:
+			default:
+				return next.Do(r)
+			}
+			if slips >= want || !slip(r, slips) {
+				return next.Do(r)
+			}
+			_, err := other.Update(ctx, bucket, key, retry.Incr)
+			require.NoError(t, err)
+			slips++
+			resp, err := next.Do(r)
+			lostAt = time.Now()
+			return resp, err
+		})
+	}))
+	var wg sync.WaitGroup
+	busyWriter(t, &wg, busy, bucket, key, retry.Incr, func(i int) bool { return i < 400 }, func(int) { close(stopped) })
+	c, err := waiter.Update(ctx, bucket, key, retry.Incr)
+	require.NoError(t, err)
+	assert.True(t, c.Changed)
+	took := time.Since(lostAt)
+	wg.Wait()
+	require.Equal(t, want, slips, "the waiter took the key before the busy writer stopped, or not by the requests expected")
+	assert.Equal(t, strconv.Itoa(400+1+want), get(t, srv.Client(), bucket, key), "every update once")
+	return took
 }
