@@ -164,9 +164,10 @@ func slowServer(t *testing.T, answer time.Duration, bucket string) *conflicttest
 // full wait after it lost: 69 to 130 ms in three runs; now 10 ms.
 func TestWaiterThatLosesATakeTakesTheKeyNext(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		took := lostTakeToCommit(t, 1, func(r *http.Request, slips int) bool {
+		took, slips := lostTakeToCommit(t, 1, func(r *http.Request, slips int) bool {
 			return r.Method == http.MethodPut && slips == 0 // just before its take
 		})
+		require.Equal(t, 1, slips, "the waiter took the key before the busy writer stopped")
 		assert.Less(t, took, retry.DefaultContentionMax/2, "the waiter that lost its take waited a whole contention wait")
 		t.Logf("the waiter committed %v after it lost its take", took)
 	})
@@ -340,22 +341,36 @@ func waitersIncrement(t *testing.T, wg *sync.WaitGroup, srv *conflicttest.Server
 // (versitygw, 16 writers: the last waiter of a job took the key 95 ms
 // after its take lost). Time is virtual, 2 ms per answer.
 func TestWaiterThatLosesATakeAfterItsProbeLooksAgainSoon(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		probed := false
-		took := lostTakeToCommit(t, 2, func(r *http.Request, slips int) bool {
-			switch {
-			case r.Method == http.MethodHead:
-				probed = true
-			case r.Method == http.MethodGet && probed && slips == 0:
-				return true // between the probe and the read
-			case r.Method == http.MethodPut && slips == 1:
-				return true // between the read and the write
+	// The waiter's probe finds the busy writer stopped in about half the
+	// runs; in the others, it finds it late and takes the key after a
+	// short wait and a read, with nothing between them: those runs are
+	// not counted.
+	seen := 0
+	for run := 0; run < 20 && seen < 3; run++ {
+		synctest.Test(t, func(t *testing.T) {
+			var probed time.Time // when the waiter's last HeadObject was sent
+			took, slips := lostTakeToCommit(t, 2, func(r *http.Request, slips int) bool {
+				switch {
+				case r.Method == http.MethodHead:
+					probed = time.Now()
+				case r.Method == http.MethodGet && slips == 0 && time.Since(probed) == 2*time.Millisecond:
+					// The content read right after a probe that found the
+					// key quiet (not after a short wait).
+					return true // between the probe and the read
+				case r.Method == http.MethodPut && slips == 1:
+					return true // between the read and the write
+				}
+				return false
+			})
+			if slips < 2 {
+				return
 			}
-			return false
+			seen++
+			assert.Less(t, took, retry.DefaultContentionMax/2, "the waiter that lost its take waited a whole contention wait")
+			t.Logf("the waiter committed %v after it lost its take", took)
 		})
-		assert.Less(t, took, retry.DefaultContentionMax/2, "the waiter that lost its take waited a whole contention wait")
-		t.Logf("the waiter committed %v after it lost its take", took)
-	})
+	}
+	require.Equal(t, 3, seen, "runs in which the waiter's probe found the busy writer stopped")
 }
 
 // lostTakeToCommit runs, inside a synctest bubble and on a server that
@@ -363,10 +378,10 @@ func TestWaiterThatLosesATakeAfterItsProbeLooksAgainSoon(t *testing.T) {
 // watches) behind a busy writer of 400 increments of a counter. Once the
 // busy writer stopped, another writer's increment slips in before each of
 // the waiter's requests for which slip (given the slips so far) says so,
-// want of them in all, the last before the waiter's write, which loses.
+// at most want of them, the last before the waiter's write, which loses.
 // It checks that every update is in the counter once and returns how long
-// after that lost write the waiter committed.
-func lostTakeToCommit(t *testing.T, want int, slip func(r *http.Request, slips int) bool) time.Duration {
+// after the last slip's write the waiter committed, and the slips made.
+func lostTakeToCommit(t *testing.T, want int, slip func(r *http.Request, slips int) bool) (time.Duration, int) {
 	t.Helper()
 	ctx := context.Background()
 	bucket, key := "handoff", "counter"
@@ -402,7 +417,6 @@ func lostTakeToCommit(t *testing.T, want int, slip func(r *http.Request, slips i
 	assert.True(t, c.Changed)
 	took := time.Since(lostAt)
 	wg.Wait()
-	require.Equal(t, want, slips, "the waiter took the key before the busy writer stopped, or not by the requests expected")
-	assert.Equal(t, strconv.Itoa(400+1+want), get(t, srv.Client(), bucket, key), "every update once")
-	return took
+	assert.Equal(t, strconv.Itoa(400+1+slips), get(t, srv.Client(), bucket, key), "every update once")
+	return took, slips
 }
