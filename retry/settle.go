@@ -68,11 +68,12 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 	// A watching queue that took the key (see watching) and lost wrote on
 	// the read that found it quiet, or on the content read right after
 	// that probe (which may already hold another waiter's take): another
-	// waiter most likely took it at the same moment, and writes once. A short wait, then a read, tells
-	// (one write since then: take it), not a whole wait later; at most
-	// quickTakes times in a row, the wait doubling each time (takeWait),
-	// so that waiters that keep meeting each other, or a writer slower
-	// than they think, spread out again. Such a
+	// waiter most likely took it at the same moment, and writes once. A
+	// short wait, then a read, tells (one write since then: take it), not
+	// a whole wait later; at most quickTakes times in a row, the wait
+	// doubling each time (takeWait), so that waiters that keep meeting
+	// each other, or a writer slower than they think, spread out again.
+	// Such a
 	// loss is no round (MaxRounds counts the contention waits, which set
 	// how long an update may wait), and a large object, whose every take
 	// costs a download and an upload, waits its whole wait.

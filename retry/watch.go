@@ -22,9 +22,9 @@ import "time"
 // lineage, or beyond it the write counts): at least 4/5 of the pace the
 // previous full wait measured (queue.pace; before any, the short wait
 // after the key's first watch read, which had nothing to count from), it
-// goes on; fewer, it may have stopped. A key whose last two writes came from different writers
-// (handedOver) is passing from one to the next, and says nothing of
-// either. When the read cannot tell, a short wait (confirmWait: a few of
+// goes on; fewer, it may have stopped. A key whose last two writes came
+// from different writers (handedOver) is passing from one to the next,
+// and says nothing of either. When the read cannot tell, a short wait (confirmWait: a few of
 // the writer's intervals) does: at most one write during it, or a key
 // handed over again, and the queue writes, so that the key passes on
 // within milliseconds of its writer's last write rather than a whole
@@ -176,14 +176,14 @@ func shortWait(interval time.Duration) time.Duration {
 // more than two and a half times ref, the longer of a read's round trip
 // and the busy writer's interval as the last full wait (or, before one,
 // the first short wait) measured it, or until one did, the queue's last
-// write's round trip. A writer that
-// commits back to back writes about once per interval; writes further
-// apart come from writers that each write once or a few times, as when
-// the key passes from waiter to waiter, and a queue that waited to confirm
-// that the last of them stopped would only delay the next. (A read's round
-// trip alone is shorter than a write's: a busy writer's writes looked far
-// apart, and the takes they set off lost; at a key's first contention,
-// before any full wait, with 16 writers on versitygw too.)
+// write's round trip. A writer that commits back to back writes about
+// once per interval; writes further apart come from writers that each
+// write once or a few times, as when the key passes from waiter to
+// waiter, and a queue that waited to confirm that the last of them
+// stopped would only delay the next. (A read's round trip alone is
+// shorter than a write's: a busy writer's writes looked far apart, and
+// the takes they set off lost; at a key's first contention, before any
+// full wait, with 16 writers on versitygw too.)
 func sparse(n int, since, ref time.Duration) bool {
 	return n >= 2 && ref > 0 && 2*since >= 5*time.Duration(n)*ref
 }
