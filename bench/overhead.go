@@ -112,7 +112,10 @@ func goBench(e *env, cmd string) ([]byte, error) {
 		c.Stderr = os.Stderr
 		out, err := c.Output()
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", cmd, err)
+			// The benchmark's own words (a b.Fatalf, a failed update)
+			// are on its standard output.
+			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+			return nil, fmt.Errorf("%s: %w\n%s", cmd, err, strings.Join(lines[max(0, len(lines)-20):], "\n"))
 		}
 		all = append(all, out...)
 	}
