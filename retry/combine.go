@@ -45,7 +45,10 @@ type queue struct {
 	// confirm: the wait in progress is a short one after a read that
 	// found the key busy, to tell whether its writer has stopped.
 	confirm bool
-	due     time.Duration // the wait the next round makes first (see backOff)
+	// blind: the read before that short wait had nothing to count the
+	// writes from (writesSince -1), so that the wait measures the pace.
+	blind bool
+	due   time.Duration // the wait the next round makes first (see backOff)
 	// createRefused: the last write, a create, was refused; phantoms
 	// counts such refusals in a row whose next read found no object.
 	createRefused bool

@@ -85,7 +85,7 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 	// forward): what told it stopped (queue.age) is measured afresh.
 	q.clockOf = ""
 	if q.losses++; took {
-		q.watch, q.confirm = true, true
+		q.watch, q.confirm, q.blind = true, true, false
 		q.quick++
 		return u.backOff(ctx, k, q, takeWait(q.rtt, q.quick), true)
 	}

@@ -28,7 +28,13 @@ import "time"
 // the writer's intervals) does: at most one write during it, or a key
 // handed over again, and the queue writes, so that the key passes on
 // within milliseconds of its writer's last write rather than a whole
-// contention wait later. Only the full waits count as rounds (MaxRounds).
+// contention wait later. While the writer's pace is still unknown (the
+// short wait after the key's first watch read), one write during it by
+// the writer of the write before it proves nothing: three reads' round
+// trips may hold only one interval of a writer that reads before each
+// write (an object larger than 64 KiB) over requests slower than a probe,
+// so a second short wait, three times as long as that write took to come,
+// tells. Only the full waits count as rounds (MaxRounds).
 // at is when s was read, rtt how long the read took. It returns the wait
 // to make: 0 for a full contention wait. Called with u.mu held.
 //
@@ -61,7 +67,14 @@ func (u *Updater) watching(k objectKey, q *queue, s *snapshot, at time.Time, rtt
 	if ref == 0 {
 		ref = q.wrtt
 	}
-	quiet := (n >= 0 && n <= 1) || sparse(n, since, max(rtt, ref)) || stopped ||
+	// One write during the short wait after a read that had nothing to
+	// count from (blind: the key's first watch read), made by the
+	// writer of the write before it: the wait, three reads' round trips,
+	// may have held only one of that writer's intervals (a writer that
+	// reads a large object before each write, over requests slower than
+	// a probe). A longer short wait tells.
+	again := n == 1 && q.confirm && q.blind && !handedOver(s)
+	quiet := (n >= 0 && n <= 1 && !again) || sparse(n, since, max(rtt, ref)) || stopped ||
 		(q.confirm && handedOver(s))
 	if quiet {
 		q.watch, q.confirm = false, false
@@ -84,8 +97,11 @@ func (u *Updater) watching(k objectKey, q *queue, s *snapshot, at time.Time, rtt
 		// short wait measures the pace until a full wait does, rather
 		// than a round trip standing in for it.
 		q.pace = since / time.Duration(n)
+		if again {
+			wait = shortWait(q.pace)
+		}
 	}
-	q.confirm = wait > 0
+	q.confirm, q.blind = wait > 0, n < 0
 	q.seen, q.seenAt = s, at
 	if !q.confirm {
 		u.requeue(q, nil, lostError(k, nil), true)

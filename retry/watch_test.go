@@ -133,11 +133,7 @@ func TestConfirmReadMeasuresThePace(t *testing.T) {
 		for range n {
 			tokens = append(tokens, tokenOf(w))
 		}
-		var lineage []string
-		for i := len(tokens) - 2; i >= 0 && len(lineage) < maxLineage; i-- {
-			lineage = append(lineage, tokens[i])
-		}
-		return &snapshot{exists: true, token: tokens[len(tokens)-1], lineage: lineage, writes: uint64(len(tokens))}
+		return stateAfter(tokens)
 	}
 	u := &Updater{}
 	q := &queue{watch: true} // lost twice, cleanly: nothing read since
