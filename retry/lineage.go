@@ -180,6 +180,9 @@ type pendingWrite struct {
 	// clean: every send of the write was answered, and refused (409 or
 	// 412): it never landed.
 	clean bool
+	// size is the length of the content the write was made from: what a
+	// take of the key downloads (see settle).
+	size int64
 }
 
 // verdict is what a re-read proves about a pendingWrite.

@@ -119,7 +119,7 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 		in.IfNoneMatch = aws.String("*")
 	}
 	token := tokenOf(u.writer)
-	pw := pendingWrite{base: snap.headMark()}
+	pw := pendingWrite{base: snap.headMark(), size: snap.size}
 	u.mu.Lock()
 	for _, w := range batch {
 		w.writes++

@@ -76,9 +76,11 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 	// Such a
 	// loss is no round (MaxRounds counts the contention waits, which set
 	// how long an update may wait), and a large object, whose every take
-	// costs a download and an upload, waits its whole wait.
+	// costs a download and an upload, waits its whole wait (large by the
+	// probe or by the content the write was made from: the object may
+	// have grown between the two).
 	took := q.losses >= 2 && pw.clean && q.seen != nil &&
-		q.seen.size <= maxCachedSize && q.quick < quickTakes
+		max(q.seen.size, pw.size) <= maxCachedSize && q.quick < quickTakes
 	u.requeue(q, batch, lostError(k, cause), !took)
 	q.createRefused = pw.clean && pw.base == rootMark
 	// The key's writer may have gone on, its clock stepped back (or ours
