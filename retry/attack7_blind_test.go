@@ -19,21 +19,27 @@ import (
 // there; a second short wait, three times as long as that write took to
 // come, tells. One write by another writer (a key handed over) is taken at
 // once, and a writer that wrote nothing more during the second wait has
-// stopped.
+// stopped. A small object is taken at once, as before: a take costs
+// little, and a second short wait in every round made an update whose
+// takes keep losing give up 13% later than documented
+// (TestAttack7GiveUpWhenEveryTakeMeetsTwoWrites).
 func TestAttack7OneWriteDuringTheFirstShortWaitIsNoProof(t *testing.T) {
 	t.Parallel()
 	const rtt = 2 * time.Millisecond
 	t0 := time.Unix(1764172800, 0)
 	busy, other := "AAAA", "BBBB"
+	const large = maxCachedSize + 1
 	for _, c := range []struct {
 		name    string
+		size    int64  // the object's
 		by      string // who makes the one write during the first short wait
 		more    int    // the busy writer's writes during the second
 		watches bool   // after the second
 	}{
-		{"busy writer goes on", busy, 3, true},
-		{"busy writer stopped", busy, 0, false},
-		{"handed over", other, 0, false},
+		{"busy writer goes on", large, busy, 3, true},
+		{"busy writer stopped", large, busy, 0, false},
+		{"handed over", large, other, 0, false},
+		{"small object", 1, busy, 0, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var tokens []string
@@ -41,7 +47,9 @@ func TestAttack7OneWriteDuringTheFirstShortWaitIsNoProof(t *testing.T) {
 				for range n {
 					tokens = append(tokens, tokenOf(by))
 				}
-				return stateAfter(tokens)
+				s := stateAfter(tokens)
+				s.size = c.size
+				return s
 			}
 			u := &Updater{}
 			q := &queue{watch: true} // lost twice, cleanly: nothing read since
@@ -52,8 +60,8 @@ func TestAttack7OneWriteDuringTheFirstShortWaitIsNoProof(t *testing.T) {
 			since := wait + rtt
 			at = at.Add(since)
 			wait, watching = u.watching(objectKey{}, q, state(c.by, 1), at, rtt)
-			if c.by == other {
-				assert.False(t, watching, "a key handed over during the short wait: take it")
+			if c.by == other || c.size <= maxCachedSize {
+				assert.False(t, watching, "a key handed over during the short wait, or a small object: take it")
 				return
 			}
 			require.True(t, watching, "one write by the same writer: no proof that it stopped")

@@ -29,12 +29,12 @@ import "time"
 // handed over again, and the queue writes, so that the key passes on
 // within milliseconds of its writer's last write rather than a whole
 // contention wait later. While the writer's pace is still unknown (the
-// short wait after the key's first watch read), one write during it by
-// the writer of the write before it proves nothing: three reads' round
-// trips may hold only one interval of a writer that reads before each
-// write (an object larger than 64 KiB) over requests slower than a probe,
-// so a second short wait, three times as long as that write took to come,
-// tells. Only the full waits count as rounds (MaxRounds).
+// short wait after the key's first watch read), one write to an object
+// larger than 64 KiB during it, by the writer of the write before it,
+// proves nothing: three reads' round trips may hold only one interval of
+// a writer that reads the object before each write over requests slower
+// than a probe, so a second short wait, three times as long as that
+// write took to come, tells. Only the full waits count as rounds (MaxRounds).
 // at is when s was read, rtt how long the read took. It returns the wait
 // to make: 0 for a full contention wait. Called with u.mu held.
 //
@@ -67,13 +67,17 @@ func (u *Updater) watching(k objectKey, q *queue, s *snapshot, at time.Time, rtt
 	if ref == 0 {
 		ref = q.wrtt
 	}
-	// One write during the short wait after a read that had nothing to
-	// count from (blind: the key's first watch read), made by the
-	// writer of the write before it: the wait, three reads' round trips,
-	// may have held only one of that writer's intervals (a writer that
-	// reads a large object before each write, over requests slower than
-	// a probe). A longer short wait tells.
-	again := n == 1 && q.confirm && q.blind && !handedOver(s)
+	// One write to an object larger than 64 KiB during the short wait
+	// after a read that had nothing to count from (blind: the key's
+	// first watch read), made by the writer of the write before it: the
+	// wait, three reads' round trips, may have held only one of that
+	// writer's intervals (it reads the object before each write, over
+	// requests slower than a probe), and a take would download the
+	// object. A longer short wait tells. (A small object's writer writes
+	// about once per round trip, and a take that loses costs little: the
+	// wait would only delay updates whose takes keep losing beyond the
+	// give-up times MaxRounds documents.)
+	again := n == 1 && q.confirm && q.blind && s.size > maxCachedSize && !handedOver(s)
 	quiet := (n >= 0 && n <= 1 && !again) || sparse(n, since, max(rtt, ref)) || stopped ||
 		(q.confirm && handedOver(s))
 	if quiet {
