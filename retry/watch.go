@@ -67,17 +67,19 @@ func (u *Updater) watching(k objectKey, q *queue, s *snapshot, at time.Time, rtt
 	if ref == 0 {
 		ref = q.wrtt
 	}
-	// One write to an object larger than 64 KiB during the short wait
-	// after a read that had nothing to count from (blind: the key's
-	// first watch read), made by the writer of the write before it: the
-	// wait, three reads' round trips, may have held only one of that
-	// writer's intervals (it reads the object before each write, over
-	// requests slower than a probe), and a take would download the
-	// object. A longer short wait tells. (A small object's writer writes
+	// One write to an object larger than 64 KiB, by the writer of the
+	// write before it, proves no stop when the read came less than two of
+	// that writer's intervals after the previous one, or during the short
+	// wait after a read that had nothing to count from (blind: the key's
+	// first watch read), which may hold only one interval: a writer that
+	// reads the object before each write, over requests slower than a
+	// probe, writes less often than the waits' round trips suppose, and a
+	// take would download the object. (A small object's writer writes
 	// about once per round trip, and a take that loses costs little: the
-	// wait would only delay updates whose takes keep losing beyond the
+	// waits would only delay updates whose takes keep losing beyond the
 	// give-up times MaxRounds documents.)
-	again := n == 1 && q.confirm && q.blind && s.size > maxCachedSize && !handedOver(s)
+	again := n == 1 && s.size > maxCachedSize && !handedOver(s) &&
+		((q.confirm && q.blind) || (q.pace > 0 && since < 2*q.pace))
 	quiet := (n >= 0 && n <= 1 && !again) || sparse(n, since, max(rtt, ref)) || stopped ||
 		(q.confirm && handedOver(s))
 	if quiet {
@@ -99,8 +101,11 @@ func (u *Updater) watching(k objectKey, q *queue, s *snapshot, at time.Time, rtt
 	} else if q.pace == 0 && n > 0 {
 		// The key's first watch read had nothing to count from: the
 		// short wait measures the pace until a full wait does, rather
-		// than a round trip standing in for it.
-		q.pace = since / time.Duration(n)
+		// than a round trip standing in for it. Its few writes may fall
+		// at both ends of it: n writes over since are at most since/(n-1)
+		// apart, and a pace taken too short judges a busy writer's writes
+		// far apart (sparse) or its key stopped.
+		q.pace = since / time.Duration(max(n-1, 1))
 		if again {
 			wait = shortWait(q.pace)
 		}

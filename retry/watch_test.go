@@ -145,8 +145,8 @@ func TestConfirmReadMeasuresThePace(t *testing.T) {
 	wait, watching = u.watching(objectKey{}, q, state(2), at, rtt)
 	require.True(t, watching, "two writes in 8 ms: busy")
 	require.Zero(t, wait, "a full wait")
-	assert.Equal(t, 4*time.Millisecond, q.pace, "the short wait measured the writer's interval")
+	assert.Equal(t, 8*time.Millisecond, q.pace, "the short wait measured the writer's interval: two writes in 8 ms are at most 8 ms apart")
 	at = at.Add(15 * time.Millisecond)
 	_, watching = u.watching(objectKey{}, q, state(3), at, rtt)
-	assert.True(t, watching, "three writes in 15 ms, one per 4 ms as before: still busy")
+	assert.True(t, watching, "three writes in 15 ms, one per 5 ms: still busy")
 }
