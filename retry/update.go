@@ -126,7 +126,8 @@ type UpdateOptions struct {
 }
 
 // Contention backoff numbers. The wait after a lost race starts at 5 ms
-// and doubles per lost race up to 100 ms, ±50% jitter. Why: a writer that
+// and doubles per lost race up to 100 ms, ±50% jitter while it grows and
+// ±10% at 100 ms. Why: a writer that
 // has just committed knows the object and commits its next update with one
 // request; writers that lost should let it and probe seldom, since every
 // probe costs requests. After two lost races in a row a queue only reads
@@ -137,8 +138,12 @@ type UpdateOptions struct {
 // made longer ago than three of those intervals and a round trip (by the
 // time Updater puts on each write, see WritesMetadataKey); should that
 // write lose, to another waiter most likely, a short wait and a read
-// follow instead of a whole wait (twice at most, for objects of at most
-// 64 KiB; no round). A read after a full wait that cannot tell whether the
+// follow instead of a whole wait (four times in a row at most, the wait
+// doubling, for objects of at most 64 KiB; no round). For an object larger
+// than 64 KiB, one write by the same writer during the short wait after
+// the key's first watch read, or over less than two of its intervals,
+// does not count as a stop: such a writer reads before each write, and a
+// take would download the object. A read after a full wait that cannot tell whether the
 // key's writer goes on (writes without times that came slower than 4/5 of
 // the pace the previous wait measured, or a key just handed from one
 // writer to another) is followed by a short wait, three of the busy
