@@ -143,8 +143,8 @@ type UpdateOptions struct {
 // than 64 KiB, one write by the same writer during the short wait after
 // the key's first watch read, or over less than two of its intervals,
 // does not count as a stop: such a writer reads before each write, and a
-// take would download the object. A read after a full wait that cannot tell whether the
-// key's writer goes on (writes without times that came slower than 4/5 of
+// take would download the object. A read after a full wait that cannot
+// tell whether the key's writer goes on (writes without times that came slower than 4/5 of
 // the pace the previous wait measured, or a key just handed from one
 // writer to another) is followed by a short wait, three of the busy
 // writer's intervals (1 to 50 ms), and a read. So a writer that stops is
