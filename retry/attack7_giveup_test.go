@@ -4,19 +4,15 @@ package retry_test
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"sync/atomic"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/s3conflict/s3conflict/conflict/conflicttest"
-	"github.com/s3conflict/s3conflict/internal/s3test"
 	"github.com/s3conflict/s3conflict/retry"
 )
 
@@ -32,56 +28,37 @@ import (
 // in TestAttack6GiveUpTimeGrowsWithRoundTrips), and look again quickly
 // no more than 4 times after a lost take.
 func TestAttack7GiveUpWhenEveryTakeMeetsTwoWrites(t *testing.T) {
-	for _, c := range []struct{ rt, documented time.Duration }{
-		{2 * time.Millisecond, 25 * time.Second},
-		{20 * time.Millisecond, 50 * time.Second},
-		{50 * time.Millisecond, 85 * time.Second},
-	} {
-		t.Run(fmt.Sprint(c.rt), func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				ctx := context.Background()
-				bucket, key := "giveup", "counter"
-				srv := conflicttest.NewServer(t, conflicttest.WithInMemoryNetwork())
-				s3test.CreateBucket(t, srv.Client(), bucket)
-				other := retry.NewUpdater(srv.Client())
-				var slipped atomic.Int64
-				slip := func() {
-					_, err := other.Update(ctx, bucket, key, retry.Incr)
-					require.NoError(t, err)
-					slipped.Add(1)
+	giveUpAsDocumented(t, func(t *testing.T, other *retry.Updater, bucket, key string, slipped *atomic.Int64, rt time.Duration) (func(*s3.Options), func(*testing.T)) {
+		slip := func() {
+			_, err := other.Update(context.Background(), bucket, key, retry.Incr)
+			require.NoError(t, err)
+			slipped.Add(1)
+		}
+		var puts, mostPuts int // writes between two probes (HeadObject after a whole wait)
+		opt := func(o *s3.Options) {
+			next := o.HTTPClient
+			var probed bool
+			o.HTTPClient = doFunc(func(r *http.Request) (*http.Response, error) {
+				switch r.Method {
+				case http.MethodHead:
+					probed, puts = true, 0
+				case http.MethodGet:
+					if probed {
+						slip() // between the probe and the read
+					}
+					probed = false
+				case http.MethodPut:
+					slip() // between the read and the write
+					puts++
+					mostPuts = max(mostPuts, puts)
 				}
-				var puts, mostPuts int // writes between two probes (HeadObject after a whole wait)
-				waiter := retry.NewUpdater(srv.Client(func(o *s3.Options) {
-					next := o.HTTPClient
-					var probed bool
-					o.HTTPClient = doFunc(func(r *http.Request) (*http.Response, error) {
-						switch r.Method {
-						case http.MethodHead:
-							probed, puts = true, 0
-						case http.MethodGet:
-							if probed {
-								slip() // between the probe and the read
-							}
-							probed = false
-						case http.MethodPut:
-							slip() // between the read and the write
-							puts++
-							mostPuts = max(mostPuts, puts)
-						}
-						time.Sleep(c.rt)
-						return next.Do(r)
-					})
-				}))
-				start := time.Now()
-				_, err := waiter.Update(ctx, bucket, key, retry.Incr)
-				took := time.Since(start)
-				require.ErrorIs(t, err, retry.ErrMaxAttempts)
-				assert.Equal(t, fmt.Sprint(slipped.Load()), get(t, srv.Client(), bucket, key), "the waiter's update is not there")
-				t.Logf("round trip %v: gave up after %v, %d writes by the other writer, at most %d writes between two probes", c.rt, took, slipped.Load(), mostPuts)
-				assert.LessOrEqual(t, took, c.documented+c.documented*15/100, "gave up much later than documented")
-				assert.GreaterOrEqual(t, took, c.documented/2, "gave up much sooner than documented")
-				assert.LessOrEqual(t, mostPuts, 5, "a take and more than 4 quick takes before a whole wait")
+				time.Sleep(rt)
+				return next.Do(r)
 			})
-		})
-	}
+		}
+		return opt, func(t *testing.T) {
+			t.Logf("at most %d writes between two probes", mostPuts)
+			assert.LessOrEqual(t, mostPuts, 5, "a take and more than 4 quick takes before a whole wait")
+		}
+	})
 }
