@@ -170,8 +170,9 @@
 // It reads the object and its ETag (absent is a state), calls the function,
 // and writes the result with If-Match (If-None-Match: "*" when absent). A
 // 412 means another writer won: it waits ([DefaultContentionBackoff]: 5 ms
-// doubling to 100 ms, ±50% while it grows, ±10% at 100 ms), reads again and calls the function again, at
-// most [DefaultMaxRounds] = 100 times; each wait is a Retry event of kind
+// doubling to 100 ms, ±50% while it grows, ±10% at 100 ms), reads again
+// and calls the function again, at most [DefaultMaxRounds] = 100 times;
+// each wait is a Retry event of kind
 // PreconditionFailed (to [Options.OnEvent], and the logger at Debug). After
 // two lost races in a row it reads after each wait and writes only once a
 // read finds at most one other write over the wait, or writes too far
