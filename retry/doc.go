@@ -179,6 +179,10 @@
 // apart to come from one busy writer; a write made so that loses to
 // another waiter's is followed by a short wait and a read, not a whole
 // wait (up to four times in a row, the wait doubling). A
+// An Updater that has committed to a key for
+// [UpdateOptions.YieldAfter] (5 s) without a pause leaves it alone for
+// [YieldPause] (250 ms, a [Yielded] event), so that a writer that always
+// has more to write does not hold the key until the others give up. A
 // ConditionalRequestConflict is resent as is, as [UpdateOptions.Options]
 // say; the client's own OnConflict steps aside for these writes, so one
 // loop decides. At most [DefaultMaxSize] = 16 MiB is read into memory

@@ -42,13 +42,13 @@ func (em *emitter) emit(ctx context.Context, e Event, m *meter) {
 	em.log(ctx, e)
 }
 
-// level is the record's level: a retry and a wait behind other calls at
-// Debug (and the success of a call that only waited, meeting no
+// level is the record's level: a retry, a wait behind other calls and an
+// Updater's yield at Debug (and the success of a call that only waited, meeting no
 // conflict), a give-up at Warn, the rest (resolved, accept, rename) at
 // Info.
 func level(e Event) slog.Level {
 	switch {
-	case e.Action == Retry, e.Action == Waited, e.Action == Resolved && e.Kind == conflict.None:
+	case e.Action == Retry, e.Action == Waited, e.Action == Yielded, e.Action == Resolved && e.Kind == conflict.None:
 		return slog.LevelDebug
 	case e.Action == Stop:
 		return slog.LevelWarn

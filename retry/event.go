@@ -14,7 +14,7 @@ import (
 // behind another call of its client — ends with exactly one final event:
 // Resolved, Accept or Stop. All events of one call share its CallID.
 type Event struct {
-	Action Action // Retry, Rename, Accept, Stop, Resolved or Waited
+	Action Action // Retry, Rename, Accept, Stop, Resolved, Waited or Yielded
 	// CallID is the same on every event and record of one call (16 hex
 	// digits), so that interleaved retries of concurrent calls can be told
 	// apart. It is made at the call's first conflict: a call that meets

@@ -54,10 +54,16 @@ const (
 	// Event.Ahead) before its first request; logged at Debug. As a
 	// Policy's Action it stops, like Stop.
 	Waited
+	// Yielded is never chosen, only reported: an Updater that had
+	// committed to the key without a pause for UpdateOptions.YieldAfter
+	// (Elapsed) left it alone for Delay before its next write, so that
+	// other writers' updates waiting for it get in; logged at Debug. As a
+	// Policy's Action it stops, like Stop.
+	Yielded
 )
 
 var actionNames = [...]string{Default: "default", Retry: "retry", Stop: "stop", Accept: "accept", Rename: "rename",
-	Resolved: "resolved", Waited: "waited"}
+	Resolved: "resolved", Waited: "waited", Yielded: "yielded"}
 
 // String returns the action's lower-case name.
 func (a Action) String() string {

@@ -19,6 +19,9 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 	if err := u.wait(ctx, q); err != nil {
 		return err
 	}
+	if err := u.yield(ctx, k); err != nil {
+		return err
+	}
 	u.mu.Lock()
 	unsure, snap := q.unsure, q.snap
 	q.unsure = nil
@@ -182,6 +185,7 @@ func (u *Updater) commit(ctx context.Context, k objectKey, q *queue, batch []*wa
 		u.rememberLocked(q, after(snap, in, body, aws.ToString(out.ETag), aws.ToString(out.VersionId)))
 		q.calm(uncontended(batch))
 		q.won()
+		u.held(k, u.opts.Now())
 		if unknown == 0 {
 			q.wrtt = took
 		}

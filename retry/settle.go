@@ -47,12 +47,14 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 		u.rememberLocked(q, cur)
 		q.bo = nil
 		q.won()
+		u.held(k, u.opts.Now())
 		return nil
 	case unproven:
 		failAll(batch, ambiguousUpdate(k, cause))
 		return nil
 	}
 	q.snap = nil // read again after the wait
+	u.lostHold(k)
 	if st := s3err.Status(cause); cause != nil && !isLostRace(cause) && st != 0 && st < 500 {
 		failAll(batch, cause) // refused, for a reason other than a race
 		return nil
