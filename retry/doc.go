@@ -178,11 +178,13 @@
 // read finds at most one other write over the wait, or writes too far
 // apart to come from one busy writer; a write made so that loses to
 // another waiter's is followed by a short wait and a read, not a whole
-// wait (up to four times in a row, the wait doubling). A
-// An Updater that has committed to a key for
+// wait (up to four times in a row, the wait doubling). An Updater that has committed to a key for
 // [UpdateOptions.YieldAfter] (5 s) without a pause leaves it alone for
-// [YieldPause] (250 ms, a [Yielded] event), so that a writer that always
-// has more to write does not hold the key until the others give up. A
+// [YieldPause] (200 ms, a [Yielded] event), so that a writer that always
+// has more to write does not hold the key until the others give up;
+// each Updater whose update reads the mark of that yield
+// ([YieldMetadataKey]) takes the key at once and leaves it alone as long
+// after its own write, so that every waiting update gets in. A
 // ConditionalRequestConflict is resent as is, as [UpdateOptions.Options]
 // say; the client's own OnConflict steps aside for these writes, so one
 // loop decides. At most [DefaultMaxSize] = 16 MiB is read into memory

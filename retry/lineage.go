@@ -121,7 +121,7 @@ func writerOf(token string) string {
 
 // ownMetadata reports a user-metadata key Updater writes.
 func ownMetadata(key string) bool {
-	return key == TokenMetadataKey || key == LineageMetadataKey || key == WritesMetadataKey
+	return key == TokenMetadataKey || key == LineageMetadataKey || key == WritesMetadataKey || key == YieldMetadataKey
 }
 
 // stampMetadata returns a copy of user (the object's own metadata, ours
@@ -183,6 +183,8 @@ type pendingWrite struct {
 	// size is the length of the content the write was made from: what a
 	// take of the key downloads (see settle).
 	size int64
+	// yield is the yield the write carries (see YieldMetadataKey); "": none.
+	yield string
 }
 
 // verdict is what a re-read proves about a pendingWrite.

@@ -33,7 +33,8 @@ type snapshot struct {
 	// headOnly: read with HeadObject; body, user and contentType are not
 	// known.
 	headOnly bool
-	size     int64 // the content's length
+	size     int64  // the content's length
+	yield    string // YieldMetadataKey: the yield its write carried; "": none
 }
 
 // headMark is what a write over s is conditioned on, for pendingWrite.base.
@@ -68,7 +69,7 @@ func (u *Updater) read(ctx context.Context, k objectKey, headers bool) (*snapsho
 		}
 		s := &snapshot{exists: true, etag: aws.ToString(out.ETag), versionID: aws.ToString(out.VersionId), headOnly: true, size: size}
 		s.token, s.lineage, s.writes = lineageOf(out.Metadata)
-		s.wrote = wroteAt(out.Metadata)
+		s.wrote, s.yield = wroteAt(out.Metadata), out.Metadata[YieldMetadataKey]
 		return s, nil
 	}
 	out, err := u.c.GetObject(ctx, &s3.GetObjectInput{Bucket: &k.bucket, Key: &k.key})
@@ -97,7 +98,7 @@ func (u *Updater) read(ctx context.Context, k objectKey, headers bool) (*snapsho
 	s := &snapshot{exists: true, body: body, etag: aws.ToString(out.ETag), versionID: aws.ToString(out.VersionId),
 		contentType: out.ContentType, size: int64(len(body))}
 	s.token, s.lineage, s.writes = lineageOf(out.Metadata)
-	s.wrote = wroteAt(out.Metadata)
+	s.wrote, s.yield = wroteAt(out.Metadata), out.Metadata[YieldMetadataKey]
 	for mk, v := range out.Metadata {
 		if ownMetadata(mk) {
 			continue
@@ -138,7 +139,8 @@ func (u *Updater) rememberLocked(q *queue, s *snapshot) {
 func after(s *snapshot, in *s3.PutObjectInput, body []byte, etag, versionID string) *snapshot {
 	token, lineage, writes := lineageOf(in.Metadata)
 	return &snapshot{exists: true, body: body, etag: etag, versionID: versionID, token: token,
-		contentType: s.contentType, user: s.user, lineage: lineage, writes: writes, wrote: wroteAt(in.Metadata)}
+		contentType: s.contentType, user: s.user, lineage: lineage, writes: writes, wrote: wroteAt(in.Metadata),
+		yield: in.Metadata[YieldMetadataKey]}
 }
 
 // settledErr carries an answer past the resend loop unjudged: it has no

@@ -123,16 +123,19 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 	}
 	token := tokenOf(u.writer)
 	pw := pendingWrite{base: snap.headMark(), size: snap.size}
+	now := u.opts.Now()
 	u.mu.Lock()
 	for _, w := range batch {
 		w.writes++
 	}
+	pw.yield = u.yieldOf(k, snap, token, now)
 	u.mu.Unlock()
 	var ok bool
 	if in.Metadata, ok = stampMetadata(snap.user, token, snap); ok {
 		pw.token = token
-		stampTime(in.Metadata, u.opts.Now())
+		stampTime(in.Metadata, now)
 	}
+	markYield(in.Metadata, pw.yield)
 	return u.commit(ctx, k, q, batch, &unsureWrite{w: pw, waiters: batch, in: in, body: body, snap: snap})
 }
 
@@ -185,7 +188,7 @@ func (u *Updater) commit(ctx context.Context, k objectKey, q *queue, batch []*wa
 		u.rememberLocked(q, after(snap, in, body, aws.ToString(out.ETag), aws.ToString(out.VersionId)))
 		q.calm(uncontended(batch))
 		q.won()
-		u.held(k, u.opts.Now())
+		u.held(k, u.opts.Now(), pw.yield)
 		if unknown == 0 {
 			q.wrtt = took
 		}

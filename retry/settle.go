@@ -47,14 +47,14 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 		u.rememberLocked(q, cur)
 		q.bo = nil
 		q.won()
-		u.held(k, u.opts.Now())
+		u.held(k, u.opts.Now(), pw.yield)
 		return nil
 	case unproven:
 		failAll(batch, ambiguousUpdate(k, cause))
 		return nil
 	}
 	q.snap = nil // read again after the wait
-	u.lostHold(k)
+	resumed := u.lostHold(k)
 	if st := s3err.Status(cause); cause != nil && !isLostRace(cause) && st != 0 && st < 500 {
 		failAll(batch, cause) // refused, for a reason other than a race
 		return nil
@@ -99,6 +99,9 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 		if !pw.clean { // cur was read
 			q.seen, q.seenAt = cur, u.opts.Now()
 		}
+	}
+	if resumed && isLostRace(cause) {
+		return u.backOff(ctx, k, q, YieldPause, true) // see lostHold
 	}
 	return u.backOff(ctx, k, q, 0, true)
 }

@@ -132,7 +132,7 @@ type UpdateOptions struct {
 	// other writers waiting for it get in: a writer that always has more
 	// to write would otherwise hold the key until they give up
 	// (MaxRounds). It costs a writer that commits to one key without
-	// pause about 5% of its rate (250 ms every 5 s), and nothing to one
+	// pause about 4% of its rate (200 ms every 5 s), and nothing to one
 	// that pauses. 0: DefaultYieldAfter (5 s); negative: never yield.
 	YieldAfter time.Duration
 }

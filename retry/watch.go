@@ -80,8 +80,11 @@ func (u *Updater) watching(k objectKey, q *queue, s *snapshot, at time.Time, rtt
 	// give-up times MaxRounds documents.)
 	again := n == 1 && s.size > maxCachedSize && !handedOver(s) &&
 		((q.confirm && q.blind) || (q.pace > 0 && since < 2*q.pace))
+	// A write marked with a yield this Updater has not carried yet: its
+	// writer leaves the key alone for a while (see YieldMetadataKey).
+	yielded := s.yield != "" && !u.served(k, s.yield)
 	quiet := (n >= 0 && n <= 1 && !again) || sparse(n, since, max(rtt, ref)) || stopped ||
-		(q.confirm && handedOver(s))
+		(q.confirm && handedOver(s)) || yielded
 	if quiet {
 		q.watch, q.confirm = false, false
 		q.seen, q.seenAt = s, at // what the write is based on, should it lose

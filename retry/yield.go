@@ -3,6 +3,8 @@ package retry
 import (
 	"context"
 	"time"
+
+	"github.com/s3conflict/s3conflict/internal/usermeta"
 )
 
 // Defaults of the yield (see UpdateOptions.YieldAfter).
@@ -12,20 +14,70 @@ const (
 	// the time an update of another writer waits for a busy key before it
 	// gives up (DefaultMaxRounds).
 	DefaultYieldAfter = 5 * time.Second
-	// YieldPause is how long an Updater that held a key for YieldAfter
-	// leaves it alone: 250 ms, so that every update of another writer
-	// waiting for it, which reads the key at least once per contention
-	// wait (at most 110 ms with DefaultContentionBackoff), reads it twice
-	// in the pause, and the second read finds it stopped.
-	YieldPause = 250 * time.Millisecond
+	// YieldPause is how long an Updater that yields a key leaves it alone
+	// after its write: 200 ms, so that every update of another writer
+	// waiting for the key, which reads it at least once per contention
+	// wait (at most 110 ms with DefaultContentionBackoff), reads it in the
+	// pause and takes it.
+	YieldPause = 200 * time.Millisecond
 )
+
+// YieldMetadataKey is the user-metadata key (x-amz-meta-s3conflict-yield)
+// with which an Updater marks the write after which it yields the key
+// (see UpdateOptions.YieldAfter): its value names the yield (the token of
+// the write that began it).
+//
+// Why: an update waiting for the key that reads the mark takes the key at
+// once, without waiting to see that its writer stopped; and an Updater
+// whose update reads the mark carries it on its own write and leaves the
+// key alone for YieldPause after it too, once per yield, so that the
+// first waiter to get in does not hold the key in turn before the others
+// have had theirs.
+const YieldMetadataKey = "s3conflict-yield"
 
 // hold is how long an Updater has held a key: the first and the last of
 // its commits to it with no pause of YieldPause between any two.
-type hold struct{ since, last time.Time }
+type hold struct {
+	since, last time.Time
+	// pause: the last commit carried a yield (see YieldMetadataKey): the
+	// next write waits until YieldPause after it.
+	pause bool
+	// served names the last yield the Updater carried: it carries each
+	// one once.
+	served string
+	// resumed: the Updater paused for a yield and has not committed since.
+	resumed bool
+}
 
-// held records a commit to k at now. Called with u.mu held.
-func (u *Updater) held(k objectKey, now time.Time) {
+// yieldOf returns the yield a write over snap made at now carries (see
+// YieldMetadataKey), "" for none: a new one, named token, when the
+// Updater has held the key for YieldAfter; snap's own when it carries one
+// the Updater has not carried yet. Called with u.mu held.
+func (u *Updater) yieldOf(k objectKey, snap *snapshot, token string, now time.Time) string {
+	if u.opts.YieldAfter < 0 {
+		return ""
+	}
+	h, ok := u.holds[k]
+	switch {
+	case ok && !h.last.IsZero() && now.Sub(h.last) < YieldPause && now.Sub(h.since) >= u.opts.YieldAfter:
+		return token
+	case snap.yield != "" && snap.yield != h.served:
+		return snap.yield
+	}
+	return ""
+}
+
+// markYield adds the yield y to a write's metadata md when S3's 2 KB of
+// user metadata leave room (the pause is made without it).
+func markYield(md map[string]string, y string) {
+	if y != "" && md != nil && usermeta.Size(md)+len(YieldMetadataKey)+len(y) <= usermeta.Limit {
+		md[YieldMetadataKey] = y
+	}
+}
+
+// held records a commit to k at now, carrying the yield y ("" for none).
+// Called with u.mu held.
+func (u *Updater) held(k objectKey, now time.Time, y string) {
 	if u.opts.YieldAfter < 0 {
 		return
 	}
@@ -33,7 +85,10 @@ func (u *Updater) held(k objectKey, now time.Time) {
 	if !ok || now.Sub(h.last) >= YieldPause {
 		h.since = now
 	}
-	h.last = now
+	h.last, h.pause, h.resumed = now, y != "", false
+	if y != "" {
+		h.served = y
+	}
 	if !ok && len(u.holds) >= maxHolds {
 		u.forgetPaused(now)
 	}
@@ -54,19 +109,37 @@ func (u *Updater) forgetPaused(now time.Time) {
 	}
 }
 
-// lostHold forgets the hold of k: another writer committed to it. Called
-// with u.mu held.
-func (u *Updater) lostHold(k objectKey) { delete(u.holds, k) }
+// lostHold ends the hold of k: another writer committed to it. The yield
+// it carried last is kept, so that it is not carried again. It reports
+// whether the Updater had paused for a yield since its last commit: then
+// a writer that got in during the pause goes on, and this one waits
+// YieldPause more before it reads again, so that the key passes to the
+// next writer rather than back. Called with u.mu held.
+func (u *Updater) lostHold(k objectKey) (resumed bool) {
+	h, ok := u.holds[k]
+	if ok {
+		u.holds[k] = hold{served: h.served}
+	}
+	return h.resumed
+}
 
-// yield makes the pause a key held for YieldAfter owes before the next
-// write (the rest of YieldPause since the last commit), and reports it as
-// a Yielded event.
+// served reports whether the yield y is one the Updater carried on k.
+// Called with u.mu held.
+func (u *Updater) served(k objectKey, y string) bool { return u.holds[k].served == y }
+
+// yield makes the pause a yield owes before the next write to k (the rest
+// of YieldPause since the commit that carried it), and reports it as a
+// Yielded event.
 func (u *Updater) yield(ctx context.Context, k objectKey) error {
 	u.mu.Lock()
 	h, ok := u.holds[k]
 	now := u.opts.Now()
 	idle := now.Sub(h.last)
-	due := ok && u.opts.YieldAfter >= 0 && idle < YieldPause && now.Sub(h.since) >= u.opts.YieldAfter
+	due := ok && h.pause && idle < YieldPause
+	if due {
+		h.resumed = true
+		u.holds[k] = h
+	}
 	u.mu.Unlock()
 	if !due {
 		return nil

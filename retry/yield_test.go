@@ -159,3 +159,55 @@ func TestLoneWriterYields(t *testing.T) {
 		})
 	})
 }
+
+// Writers in four processes that each always have more to write take
+// turns: each yields the key after YieldAfter, and every update waiting
+// then gets in, the first of them leaving the key alone in turn
+// (YieldMetadataKey). Without the mark, the first waiter to get in held
+// the key next, and the others waited two or three turns and gave up
+// (versitygw, 4 processes × 3000 updates: two failed after 10 s). Time is
+// virtual, 2 ms per answer.
+func TestAlwaysBusyWritersTakeTurns(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const writers, run = 4, 20 * time.Second
+		bucket, key := "fair", "counter"
+		srv := slowServer(t, 2*time.Millisecond, bucket)
+		var wg sync.WaitGroup
+		var total atomic.Int64
+		var slowest [writers]time.Duration
+		var made [writers]int
+		start := time.Now()
+		for i := range writers {
+			u := retry.NewUpdater(srv.Client())
+			wg.Go(func() {
+				for time.Since(start) < run {
+					began := time.Now()
+					_, err := u.Update(context.Background(), bucket, key, retry.Incr)
+					if !assert.NoError(t, err, "writer %d after %v", i, time.Since(began)) {
+						return
+					}
+					slowest[i] = max(slowest[i], time.Since(began))
+					made[i]++
+					total.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		assert.Equal(t, strconv.FormatInt(total.Load(), 10), get(t, srv.Client(), bucket, key), "every update once")
+		for i := range writers {
+			// Each turn is YieldAfter: an update waits at most about
+			// one, and every writer has had several.
+			assert.Less(t, slowest[i], retry.DefaultYieldAfter+time.Second, "writer %d", i)
+		}
+		// The key passes on at each yield: the writer that yielded does
+		// not take it back first.
+		var turns int
+		for i := range writers {
+			if made[i] > 1000 {
+				turns++
+			}
+		}
+		assert.GreaterOrEqual(t, turns, 2, "writers that held the key for a turn")
+		t.Logf("updates per writer %v, slowest %v", made, slowest)
+	})
+}
