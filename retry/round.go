@@ -128,7 +128,7 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 	for _, w := range batch {
 		w.writes++
 	}
-	pw.yield = u.yieldOf(k, snap, token, now)
+	pw.yield = u.yieldOf(k, snap, token, now, q.losses > 0)
 	u.mu.Unlock()
 	var ok bool
 	if in.Metadata, ok = stampMetadata(snap.user, token, snap); ok {

@@ -52,8 +52,11 @@ type hold struct {
 // yieldOf returns the yield a write over snap made at now carries (see
 // YieldMetadataKey), "" for none: a new one, named token, when the
 // Updater has held the key for YieldAfter; snap's own when it carries one
-// the Updater has not carried yet. Called with u.mu held.
-func (u *Updater) yieldOf(k objectKey, snap *snapshot, token string, now time.Time) string {
+// the Updater has not carried yet and the write follows a lost race
+// (contended): an update that met no other writer found a mark left by
+// a writer that has long stopped, or came after the waiting updates. Called
+// with u.mu held.
+func (u *Updater) yieldOf(k objectKey, snap *snapshot, token string, now time.Time, contended bool) string {
 	if u.opts.YieldAfter < 0 {
 		return ""
 	}
@@ -61,7 +64,7 @@ func (u *Updater) yieldOf(k objectKey, snap *snapshot, token string, now time.Ti
 	switch {
 	case ok && !h.last.IsZero() && now.Sub(h.last) < YieldPause && now.Sub(h.since) >= u.opts.YieldAfter:
 		return token
-	case snap.yield != "" && snap.yield != h.served:
+	case contended && snap.yield != "" && snap.yield != h.served:
 		return snap.yield
 	}
 	return ""

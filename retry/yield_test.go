@@ -11,6 +11,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -209,5 +210,49 @@ func TestAlwaysBusyWritersTakeTurns(t *testing.T) {
 		}
 		assert.GreaterOrEqual(t, turns, 2, "writers that held the key for a turn")
 		t.Logf("updates per writer %v, slowest %v", made, slowest)
+	})
+}
+
+// A mark left on the object by a writer that yielded and then stopped for
+// good is not carried by an update that meets no other writer: it writes
+// at once, and its next update too.
+func TestStaleYieldMarkIsNotCarried(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		bucket, key := "fair", "counter"
+		srv := slowServer(t, 2*time.Millisecond, bucket)
+		var yields atomic.Int32
+		count := func(o *retry.UpdateOptions) {
+			o.YieldAfter = 100 * time.Millisecond
+			o.OnEvent = func(e retry.Event) {
+				if e.Action == retry.Yielded {
+					yields.Add(1)
+				}
+			}
+		}
+		first := retry.NewUpdater(srv.Client(), count)
+		n := 0
+		for { // until first's write that yields: then it stops for good
+			_, err := first.Update(context.Background(), bucket, key, retry.Incr)
+			require.NoError(t, err)
+			n++
+			out, err := srv.Client().HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: &bucket, Key: &key})
+			require.NoError(t, err)
+			if out.Metadata[retry.YieldMetadataKey] != "" {
+				break
+			}
+			require.Less(t, n, 1000, "no write carried a yield")
+		}
+		time.Sleep(time.Minute)
+
+		yields.Store(0)
+		later := retry.NewUpdater(srv.Client(), count)
+		start := time.Now()
+		for range 2 {
+			_, err := later.Update(context.Background(), bucket, key, retry.Incr)
+			require.NoError(t, err)
+		}
+		assert.Less(t, time.Since(start), retry.YieldPause, "two updates without a pause")
+		assert.Zero(t, yields.Load())
+		assert.Equal(t, strconv.Itoa(n+2), get(t, srv.Client(), bucket, key))
 	})
 }
