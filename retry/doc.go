@@ -182,7 +182,7 @@
 // [UpdateOptions.YieldAfter] (5 s) without a pause leaves it alone for
 // [YieldPause] (200 ms, a [Yielded] event), so that a writer that always
 // has more to write does not hold the key until the others give up;
-// each Updater whose update reads the mark of that yield
+// each Updater whose waiting update reads the mark of that yield
 // ([YieldMetadataKey]) takes the key at once and leaves it alone as long
 // after its own write, so that every waiting update gets in. A
 // ConditionalRequestConflict is resent as is, as [UpdateOptions.Options]

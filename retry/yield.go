@@ -29,8 +29,9 @@ const (
 //
 // Why: an update waiting for the key that reads the mark takes the key at
 // once, without waiting to see that its writer stopped; and an Updater
-// whose update reads the mark carries it on its own write and leaves the
-// key alone for YieldPause after it too, once per yield, so that the
+// whose update lost a race and then reads the mark carries it on its own
+// write and leaves the key alone for YieldPause after it too, once per
+// yield, so that the
 // first waiter to get in does not hold the key in turn before the others
 // have had theirs.
 const YieldMetadataKey = "s3conflict-yield"
