@@ -185,6 +185,9 @@ type pendingWrite struct {
 	size int64
 	// yield is the yield the write carries (see YieldMetadataKey); "": none.
 	yield string
+	// began is when the round that sends it began, after its waits: the
+	// Updater worked on the key without a pause from then on (see hold).
+	began time.Time
 }
 
 // verdict is what a re-read proves about a pendingWrite.

@@ -22,6 +22,7 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 	if err := u.yield(ctx, k); err != nil {
 		return err
 	}
+	began := u.opts.Now()
 	u.mu.Lock()
 	unsure, snap := q.unsure, q.snap
 	q.unsure = nil
@@ -32,6 +33,7 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 	probe := q.watch && (!q.confirm || (q.seen != nil && q.seen.size > maxCachedSize))
 	u.mu.Unlock()
 	if unsure != nil {
+		unsure.w.began = began
 		return u.resettle(ctx, k, q, unsure)
 	}
 	fresh := snap == nil
@@ -122,13 +124,13 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 		in.IfNoneMatch = aws.String("*")
 	}
 	token := tokenOf(u.writer)
-	pw := pendingWrite{base: snap.headMark(), size: snap.size}
+	pw := pendingWrite{base: snap.headMark(), size: snap.size, began: began}
 	now := u.opts.Now()
 	u.mu.Lock()
 	for _, w := range batch {
 		w.writes++
 	}
-	pw.yield = u.yieldOf(k, snap, token, now, q.losses > 0)
+	pw.yield = u.yieldOf(k, snap, token, began, q.losses > 0)
 	u.mu.Unlock()
 	var ok bool
 	if in.Metadata, ok = stampMetadata(snap.user, token, snap); ok {
@@ -188,7 +190,7 @@ func (u *Updater) commit(ctx context.Context, k objectKey, q *queue, batch []*wa
 		u.rememberLocked(q, after(snap, in, body, aws.ToString(out.ETag), aws.ToString(out.VersionId)))
 		q.calm(uncontended(batch))
 		q.won()
-		u.held(k, u.opts.Now(), pw.yield)
+		u.held(k, pw.began, u.opts.Now(), pw.yield)
 		if unknown == 0 {
 			q.wrtt = took
 		}

@@ -18,7 +18,9 @@ const (
 	// after its write: 200 ms, so that every update of another writer
 	// waiting for the key, which reads it at least once per contention
 	// wait (at most 110 ms with DefaultContentionBackoff), reads it in the
-	// pause and takes it.
+	// pause and takes it. The pause lasts as long again as the read and
+	// write of the yielding update took: a waiting update's write may be
+	// on its way, and lose, when the yield lands.
 	YieldPause = 200 * time.Millisecond
 )
 
@@ -37,7 +39,10 @@ const (
 const YieldMetadataKey = "s3conflict-yield"
 
 // hold is how long an Updater has held a key: the first and the last of
-// its commits to it with no pause of YieldPause between any two.
+// its commits to it with no pause of YieldPause between any two (from a
+// commit to the start of the round that makes the next write: a write,
+// or a read, that takes longer than YieldPause is no pause, and a writer
+// whose writes all do would otherwise never yield).
 type hold struct {
 	since, last time.Time
 	// pause: the last commit carried a yield (see YieldMetadataKey): the
@@ -48,9 +53,15 @@ type hold struct {
 	served string
 	// resumed: the Updater paused for a yield and has not committed since.
 	resumed bool
+	// took is how long the round of the last commit took (its read and
+	// write): a yield's pause lasts that much more than YieldPause, so
+	// that a waiting update of another writer, whose own write may be on
+	// its way when the yield lands and lose, has YieldPause to read the
+	// mark and send its write before this writer's next write is sent.
+	took time.Duration
 }
 
-// yieldOf returns the yield a write over snap made at now carries (see
+// yieldOf returns the yield a write over snap, whose round began at now, carries (see
 // YieldMetadataKey), "" for none: a new one, named token, when the
 // Updater has held the key for YieldAfter; snap's own when it carries one
 // the Updater has not carried yet and the write follows a lost race
@@ -79,17 +90,21 @@ func markYield(md map[string]string, y string) {
 	}
 }
 
-// held records a commit to k at now, carrying the yield y ("" for none).
-// Called with u.mu held.
-func (u *Updater) held(k objectKey, now time.Time, y string) {
+// held records a commit to k at now, carrying the yield y ("" for none),
+// of a write whose round began at began (zero: unknown, now). Called with
+// u.mu held.
+func (u *Updater) held(k objectKey, began, now time.Time, y string) {
 	if u.opts.YieldAfter < 0 {
 		return
 	}
+	if began.IsZero() {
+		began = now
+	}
 	h, ok := u.holds[k]
-	if !ok || now.Sub(h.last) >= YieldPause {
+	if !ok || began.Sub(h.last) >= YieldPause {
 		h.since = now
 	}
-	h.last, h.pause, h.resumed = now, y != "", false
+	h.last, h.pause, h.resumed, h.took = now, y != "", false, max(now.Sub(began), 0)
 	if y != "" {
 		h.served = y
 	}
@@ -132,14 +147,14 @@ func (u *Updater) lostHold(k objectKey) (resumed bool) {
 func (u *Updater) served(k objectKey, y string) bool { return u.holds[k].served == y }
 
 // yield makes the pause a yield owes before the next write to k (the rest
-// of YieldPause since the commit that carried it), and reports it as a
-// Yielded event.
+// of YieldPause, and of the time its round took, since the commit that
+// carried it: see hold.took), and reports it as a Yielded event.
 func (u *Updater) yield(ctx context.Context, k objectKey) error {
 	u.mu.Lock()
 	h, ok := u.holds[k]
 	now := u.opts.Now()
-	idle := now.Sub(h.last)
-	due := ok && h.pause && idle < YieldPause
+	idle, pause := now.Sub(h.last), YieldPause+h.took
+	due := ok && h.pause && idle < pause
 	if due {
 		h.resumed = true
 		u.holds[k] = h
@@ -148,7 +163,7 @@ func (u *Updater) yield(ctx context.Context, k objectKey) error {
 	if !due {
 		return nil
 	}
-	d := YieldPause - idle
+	d := pause - idle
 	u.l.emitter.emit(ctx, Event{Action: Yielded, Operation: "PutObject", Bucket: k.bucket, Key: k.key,
 		Delay: d, Elapsed: now.Sub(h.since)}, nil)
 	return u.opts.Sleep(ctx, d)
