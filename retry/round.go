@@ -133,11 +133,10 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 	pw.yield = u.yieldOf(k, snap, token, began, q.losses > 0)
 	u.mu.Unlock()
 	var ok bool
-	if in.Metadata, ok = stampMetadata(snap.user, token, snap); ok {
+	if in.Metadata, ok = stampMetadata(withYield(snap.user, pw.yield, token), token, snap); ok {
 		pw.token = token
 		stampTime(in.Metadata, now)
 	}
-	markYield(in.Metadata, pw.yield)
 	return u.commit(ctx, k, q, batch, &unsureWrite{w: pw, waiters: batch, in: in, body: body, snap: snap})
 }
 

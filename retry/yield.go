@@ -82,12 +82,22 @@ func (u *Updater) yieldOf(k objectKey, snap *snapshot, token string, now time.Ti
 	return ""
 }
 
-// markYield adds the yield y to a write's metadata md when S3's 2 KB of
-// user metadata leave room (the pause is made without it).
-func markYield(md map[string]string, y string) {
-	if y != "" && md != nil && usermeta.Size(md)+len(YieldMetadataKey)+len(y) <= usermeta.Limit {
-		md[YieldMetadataKey] = y
+// withYield returns user (a write's user metadata before its token and
+// lineage, see stampMetadata) with the yield y added, a copy, when S3's 2
+// KB of user metadata leave room for it and for token: the lineage takes
+// what is left after them, and would otherwise leave no room for the mark
+// on an object whose own metadata takes more than about 1.4 KB. When there
+// is no room, the pause is made without it.
+func withYield(user map[string]string, y, token string) map[string]string {
+	if y == "" || usermeta.Size(user)+len(YieldMetadataKey)+len(y)+len(TokenMetadataKey)+len(token) > usermeta.Limit {
+		return user
 	}
+	md := make(map[string]string, len(user)+1)
+	for k, v := range user {
+		md[k] = v
+	}
+	md[YieldMetadataKey] = y
+	return md
 }
 
 // held records a commit to k at now, carrying the yield y ("" for none),
