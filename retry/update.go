@@ -127,13 +127,14 @@ type UpdateOptions struct {
 	MaxCached int
 
 	// YieldAfter is how long the Updater may commit to one key without a
-	// pause of YieldPause between two commits before it leaves the key
-	// alone for YieldPause (a Yielded event), so that the updates of
-	// other writers waiting for it get in: a writer that always has more
-	// to write would otherwise hold the key until they give up
-	// (MaxRounds). It costs a writer that commits to one key without
-	// pause about 4% of its rate (200 ms every 5 s), and nothing to one
-	// that pauses. 0: DefaultYieldAfter (5 s); negative: never yield.
+	// pause of YieldPause between a commit and the next update's start
+	// before it leaves the key alone for YieldPause, and as long again as
+	// that update took (a Yielded event), so that the updates of other
+	// writers waiting for it get in: a writer that always has more to
+	// write would otherwise hold the key until they give up (MaxRounds).
+	// It costs a writer that commits to one key without pause about 4% of
+	// its rate (200 ms and one update every 5 s), and nothing to one that
+	// pauses. 0: DefaultYieldAfter (5 s); negative: never yield.
 	YieldAfter time.Duration
 }
 
