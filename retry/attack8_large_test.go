@@ -4,9 +4,7 @@ package retry_test
 
 import (
 	"bytes"
-	"context"
 	"strconv"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -36,35 +34,13 @@ func TestAttack8AlwaysBusyWritersTakeTurnsOnALargeObject(t *testing.T) {
 		const writers, run = 4, 12 * time.Second
 		bucket, key := "fair", "large"
 		srv := slowServer(t, 2*time.Millisecond, bucket)
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		var total int
-		var slowest [writers]time.Duration
-		var made [writers]int
-		start := time.Now()
-		for i := range writers {
-			u := retry.NewUpdater(srv.Client())
-			wg.Go(func() {
-				for time.Since(start) < run {
-					began := time.Now()
-					_, err := u.Update(context.Background(), bucket, key, incrLarge)
-					if !assert.NoError(t, err, "writer %d after %v", i, time.Since(began)) {
-						return
-					}
-					slowest[i] = max(slowest[i], time.Since(began))
-					made[i]++
-					mu.Lock()
-					total++
-					mu.Unlock()
-				}
-			})
-		}
-		wg.Wait()
+		r := takeTurns(t, srv, bucket, key, writers, run, incrLarge)
 		line, _, _ := bytes.Cut([]byte(get(t, srv.Client(), bucket, key)), []byte("\n"))
-		require.Equal(t, strconv.Itoa(total), string(line), "every update once")
+		require.Equal(t, strconv.Itoa(r.total), string(line), "every update once")
 		for i := range writers {
-			assert.Less(t, slowest[i], retry.DefaultYieldAfter+time.Second, "writer %d", i)
+			assert.Zero(t, r.gaveUp[i], "writer %d: updates that gave up", i)
+			assert.Less(t, r.slowest[i], retry.DefaultYieldAfter+time.Second, "writer %d", i)
 		}
-		t.Logf("updates per writer %v, slowest %v", made, slowest)
+		t.Logf("updates per writer %v, slowest %v", r.made, r.slowest)
 	})
 }

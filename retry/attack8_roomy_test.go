@@ -39,26 +39,7 @@ func TestAttack8AlwaysBusyWritersTakeTurnsWithLargeMetadata(t *testing.T) {
 		require.NoError(t, err)
 		var marks atomic.Int32
 		var wg sync.WaitGroup
-		var total atomic.Int64
-		var slowest [writers]time.Duration
-		var failed [writers]int
 		start := time.Now()
-		for i := range writers {
-			u := retry.NewUpdater(srv.Client())
-			wg.Go(func() {
-				for time.Since(start) < run {
-					began := time.Now()
-					_, err := u.Update(context.Background(), bucket, key, retry.Incr)
-					if err != nil {
-						require.ErrorIs(t, err, retry.ErrMaxAttempts)
-						failed[i]++
-						continue
-					}
-					slowest[i] = max(slowest[i], time.Since(began))
-					total.Add(1)
-				}
-			})
-		}
 		// Whether the yields were marked.
 		wg.Go(func() {
 			for time.Since(start) < run {
@@ -69,15 +50,16 @@ func TestAttack8AlwaysBusyWritersTakeTurnsWithLargeMetadata(t *testing.T) {
 				time.Sleep(20 * time.Millisecond)
 			}
 		})
+		r := takeTurns(t, srv, bucket, key, writers, run, retry.Incr)
 		wg.Wait()
 		out, err := srv.Client().HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: &bucket, Key: &key})
 		require.NoError(t, err)
 		assert.Equal(t, pad["pad"], out.Metadata["pad"], "the object's own metadata kept")
-		assert.Equal(t, strconv.FormatInt(total.Load(), 10), get(t, srv.Client(), bucket, key), "every update once")
+		assert.Equal(t, strconv.Itoa(r.total), get(t, srv.Client(), bucket, key), "every update once")
 		for i := range writers {
-			assert.Zero(t, failed[i], "writer %d: updates that gave up", i)
-			assert.Less(t, slowest[i], retry.DefaultYieldAfter+time.Second, "writer %d", i)
+			assert.Zero(t, r.gaveUp[i], "writer %d: updates that gave up", i)
+			assert.Less(t, r.slowest[i], retry.DefaultYieldAfter+time.Second, "writer %d", i)
 		}
-		t.Logf("slowest %v, gave up %v, marked reads %d", slowest, failed, marks.Load())
+		t.Logf("slowest %v, gave up %v, marked reads %d", r.slowest, r.gaveUp, marks.Load())
 	})
 }
