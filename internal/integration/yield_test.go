@@ -21,7 +21,7 @@ import (
 // ErrMaxAttempts after MaxRounds, about 10 s, in longer runs).
 func TestAlwaysBusyWritersTakeTurns(t *testing.T) {
 	versitygw.Need(t, vgw)
-	const writers, turn, run = 4, time.Second, 5 * time.Second
+	const writers, turn, run = 4, time.Second, 8 * time.Second
 	setup := vgw.Client(versitygw.Root)
 	bucket := s3test.NewBucket(t, setup, false)
 	key := "turns"
@@ -57,7 +57,7 @@ func TestAlwaysBusyWritersTakeTurns(t *testing.T) {
 	// At most about one turn's wait each, with room for a loaded machine;
 	// and the key passed on at least once.
 	for i := range writers {
-		assert.Less(t, slowest[i], 3*turn, "writer %d", i)
+		assert.Less(t, slowest[i], 5*turn, "writer %d", i)
 	}
 	assert.GreaterOrEqual(t, turns, 2, "writers that held the key for a turn")
 	t.Logf("updates per writer %v, slowest %v", made, slowest)
