@@ -40,26 +40,13 @@ func TestAttack8OptedOutWaiterNeitherCarriesNorPauses(t *testing.T) {
 				return next.Do(r)
 			})
 		}
-		var busyYields, optYields atomic.Int32
-		busy := retry.NewUpdater(srv.Client(), func(o *retry.UpdateOptions) {
-			o.OnEvent = func(e retry.Event) {
-				if e.Action == retry.Yielded {
-					busyYields.Add(1)
-				}
-			}
-		})
+		var optYields atomic.Int32
 		var stop atomic.Bool
 		var wg sync.WaitGroup
 		var n atomic.Int64
-		busyWriter(t, &wg, busy, bucket, key, retry.Incr, func(i int) bool { n.Store(int64(i)); return !stop.Load() }, nil)
-		opt := retry.NewUpdater(srv.Client(watchPuts, loseTwice), func(o *retry.UpdateOptions) {
-			o.YieldAfter = -1
-			o.OnEvent = func(e retry.Event) {
-				if e.Action == retry.Yielded {
-					optYields.Add(1)
-				}
-			}
-		})
+		busyYields := yieldingBusy(t, &wg, srv.Client(), bucket, key, &stop, &n)
+		opt := retry.NewUpdater(srv.Client(watchPuts, loseTwice), countYields(&optYields),
+			func(o *retry.UpdateOptions) { o.YieldAfter = -1 })
 		start := time.Now()
 		_, err := opt.Update(context.Background(), bucket, key, retry.Incr)
 		took := time.Since(start)

@@ -53,18 +53,10 @@ func TestAttack8WriterWithSlowWritesYields(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				bucket, key := "fair", "counter"
 				srv := slowServer(t, 2*time.Millisecond, bucket)
-				var yields atomic.Int32
-				busy := retry.NewUpdater(srv.Client(slowPuts(put)), func(o *retry.UpdateOptions) {
-					o.OnEvent = func(e retry.Event) {
-						if e.Action == retry.Yielded {
-							yields.Add(1)
-						}
-					}
-				})
 				var stop atomic.Bool
 				var wg sync.WaitGroup
 				var n atomic.Int64
-				busyWriter(t, &wg, busy, bucket, key, retry.Incr, func(i int) bool { n.Store(int64(i)); return !stop.Load() }, nil)
+				yields := yieldingBusy(t, &wg, srv.Client(slowPuts(put)), bucket, key, &stop, &n)
 				start := time.Now()
 				_, err := retry.NewUpdater(srv.Client(loseTwice, slowPuts(put))).Update(context.Background(), bucket, key, retry.Incr)
 				took := time.Since(start)

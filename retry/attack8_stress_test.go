@@ -43,14 +43,8 @@ func TestAttack8YieldsWithFaultsLoseNothing(t *testing.T) {
 		var yields atomic.Int32
 		var ups [4]*retry.Updater
 		for i := range ups {
-			ups[i] = retry.NewUpdater(srv.Client(), func(o *retry.UpdateOptions) {
-				o.YieldAfter = 10 * time.Millisecond
-				o.OnEvent = func(e retry.Event) {
-					if e.Action == retry.Yielded {
-						yields.Add(1)
-					}
-				}
-			})
+			ups[i] = retry.NewUpdater(srv.Client(), countYields(&yields),
+				func(o *retry.UpdateOptions) { o.YieldAfter = 10 * time.Millisecond })
 		}
 		var mu sync.Mutex
 		ok, maybe, failed := map[string]bool{}, map[string]bool{}, map[string]error{}

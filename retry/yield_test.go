@@ -32,18 +32,10 @@ func TestWaiterGetsInWhenTheBusyWriterYields(t *testing.T) {
 				const answer = 2 * time.Millisecond
 				bucket, key := "fair", "counter"
 				srv := slowServer(t, answer, bucket)
-				var yields atomic.Int32
-				busy := retry.NewUpdater(srv.Client(), func(o *retry.UpdateOptions) {
-					o.OnEvent = func(e retry.Event) {
-						if e.Action == retry.Yielded {
-							yields.Add(1)
-						}
-					}
-				})
 				var stop atomic.Bool
 				var wg sync.WaitGroup
 				var n atomic.Int64
-				busyWriter(t, &wg, busy, bucket, key, retry.Incr, func(i int) bool { n.Store(int64(i)); return !stop.Load() }, nil)
+				yields := yieldingBusy(t, &wg, srv.Client(), bucket, key, &stop, &n)
 				var took [3]time.Duration
 				var errs [3]error
 				var all sync.WaitGroup
@@ -255,4 +247,26 @@ func TestStaleYieldMarkIsNotCarried(t *testing.T) {
 		assert.Zero(t, yields.Load())
 		assert.Equal(t, strconv.Itoa(n+2), get(t, srv.Client(), bucket, key))
 	})
+}
+
+// countYields is an option that counts the Updater's Yielded events in n.
+func countYields(n *atomic.Int32) func(*retry.UpdateOptions) {
+	return func(o *retry.UpdateOptions) {
+		o.OnEvent = func(e retry.Event) {
+			if e.Action == retry.Yielded {
+				n.Add(1)
+			}
+		}
+	}
+}
+
+// yieldingBusy starts, in wg, a writer that increments key through an
+// Updater of c with the default yield until stop, keeping the updates it
+// made in n, and returns the count of its yields.
+func yieldingBusy(t *testing.T, wg *sync.WaitGroup, c *s3.Client, bucket, key string, stop *atomic.Bool, n *atomic.Int64) *atomic.Int32 {
+	t.Helper()
+	yields := new(atomic.Int32)
+	busy := retry.NewUpdater(c, countYields(yields))
+	busyWriter(t, wg, busy, bucket, key, retry.Incr, func(i int) bool { n.Store(int64(i)); return !stop.Load() }, nil)
+	return yields
 }
