@@ -165,43 +165,23 @@ func TestAlwaysBusyWritersTakeTurns(t *testing.T) {
 		const writers, run = 4, 20 * time.Second
 		bucket, key := "fair", "counter"
 		srv := slowServer(t, 2*time.Millisecond, bucket)
-		var wg sync.WaitGroup
-		var total atomic.Int64
-		var slowest [writers]time.Duration
-		var made [writers]int
-		start := time.Now()
+		r := takeTurns(t, srv, bucket, key, writers, run, retry.Incr)
+		assert.Equal(t, strconv.Itoa(r.total), get(t, srv.Client(), bucket, key), "every update once")
 		for i := range writers {
-			u := retry.NewUpdater(srv.Client())
-			wg.Go(func() {
-				for time.Since(start) < run {
-					began := time.Now()
-					_, err := u.Update(context.Background(), bucket, key, retry.Incr)
-					if !assert.NoError(t, err, "writer %d after %v", i, time.Since(began)) {
-						return
-					}
-					slowest[i] = max(slowest[i], time.Since(began))
-					made[i]++
-					total.Add(1)
-				}
-			})
-		}
-		wg.Wait()
-		assert.Equal(t, strconv.FormatInt(total.Load(), 10), get(t, srv.Client(), bucket, key), "every update once")
-		for i := range writers {
-			// Each turn is YieldAfter: an update waits at most about
-			// one, and every writer has had several.
-			assert.Less(t, slowest[i], retry.DefaultYieldAfter+time.Second, "writer %d", i)
+			assert.Zero(t, r.gaveUp[i], "writer %d: updates that gave up", i)
+			// Each turn is YieldAfter: an update waits at most about one.
+			assert.Less(t, r.slowest[i], retry.DefaultYieldAfter+time.Second, "writer %d", i)
 		}
 		// The key passes on at each yield: the writer that yielded does
 		// not take it back first.
 		var turns int
 		for i := range writers {
-			if made[i] > 1000 {
+			if r.made[i] > 1000 {
 				turns++
 			}
 		}
 		assert.GreaterOrEqual(t, turns, 2, "writers that held the key for a turn")
-		t.Logf("updates per writer %v, slowest %v", made, slowest)
+		t.Logf("updates per writer %v, slowest %v", r.made, r.slowest)
 	})
 }
 
