@@ -26,10 +26,14 @@ type queue struct {
 	bo     backoff.BackOff // the contention backoff while the key is contended
 	calms  int             // commits in a row that met no contention
 	losses int             // lost races in a row
-	watch  bool            // losing: read until the object stays unchanged over a wait
-	seen   *snapshot       // what the previous read found, while watching
-	seenAt time.Time       // when seen was read
-	rtt    time.Duration   // how long the last read while watching took
+	// lostOn is the base (pendingWrite.base) of the write that lost the
+	// queue's first race in a row: the next read counts the writes since
+	// (see streaming). "" once used, or when the base carried no token.
+	lostOn string
+	watch  bool          // losing: read until the object stays unchanged over a wait
+	seen   *snapshot     // what the previous read found, while watching
+	seenAt time.Time     // when seen was read
+	rtt    time.Duration // how long the last read while watching took
 	// wrtt is how long the queue's last write that was answered (at once,
 	// no resend) took: while the busy writer's pace is unknown, about its
 	// interval between writes (see watching).
@@ -66,6 +70,7 @@ const calmAfter = 16
 // writer's).
 func (q *queue) won() {
 	q.losses, q.watch, q.confirm, q.phantoms, q.quick, q.pace = 0, false, false, 0, 0, 0
+	q.lostOn = ""
 }
 
 // calm records a commit; uncontended says whether it met no contention.

@@ -174,7 +174,10 @@
 // and calls the function again, at most [DefaultMaxRounds] = 100 times;
 // each wait is a Retry event of kind
 // PreconditionFailed (to [Options.OnEvent], and the logger at Debug). After
-// two lost races in a row it reads after each wait and writes only once a
+// two lost races in a row, or one followed by a read that finds the winner
+// writing again (two writes or more by one writer since the lost write's
+// base: it goes on, and a write would break its run), it reads after each
+// wait and writes only once a
 // read finds at most one other write over the wait, or writes too far
 // apart to come from one busy writer; a write made so that loses to
 // another waiter's is followed by a short wait and a read, not a whole

@@ -94,6 +94,10 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 		return u.backOff(ctx, k, q, takeWait(q.rtt, q.quick), true)
 	}
 	q.quick = 0
+	q.lostOn = ""
+	if q.losses == 1 {
+		q.lostOn = pw.base
+	}
 	if q.losses >= 2 {
 		q.watch, q.seen, q.confirm = true, nil, false
 		if !pw.clean { // cur was read

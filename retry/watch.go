@@ -1,6 +1,9 @@
 package retry
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // watching reports, for a key whose writes keep losing, whether s shows
 // the object busy since the previous read (more than one write in between,
@@ -55,7 +58,7 @@ import "time"
 // single runs from 125 to 860 ms).
 func (u *Updater) watching(k objectKey, q *queue, s *snapshot, at time.Time, rtt time.Duration) (time.Duration, bool) {
 	if !q.watch {
-		return 0, false
+		return 0, u.streaming(k, q, s, at)
 	}
 	n := writesSince(q.seen, s)
 	since := at.Sub(q.seenAt)
@@ -119,6 +122,42 @@ func (u *Updater) watching(k objectKey, q *queue, s *snapshot, at time.Time, rtt
 		u.requeue(q, nil, lostError(k, nil), true)
 	}
 	return wait, true
+}
+
+// streaming reports, for the read after a queue's first lost race, a
+// writer that goes on committing: two writes or more since the base of the
+// write that lost, the last two by one writer. That writer knows the object
+// and commits with one request each time; a write made on this read would
+// most likely lose to its next one, and one that won would cost it its
+// knowledge and break its run (16 writers starting together on versitygw
+// lost about 50 ms so, at every start). Then the queue waits and watches,
+// as after a second lost race, without the write. A yield mark not carried
+// yet says the opposite (see watching). Called with u.mu held.
+func (u *Updater) streaming(k objectKey, q *queue, s *snapshot, at time.Time) bool {
+	base := q.lostOn
+	q.lostOn = ""
+	if base == "" || q.losses != 1 || handedOver(s) || (s.yield != "" && !u.served(k, s.yield)) {
+		return false
+	}
+	if n := writesAfter(base, s); n < 2 {
+		return false
+	}
+	q.losses, q.watch, q.confirm, q.pace = 2, true, false, 0
+	q.seen, q.seenAt = s, at
+	u.requeue(q, nil, lostError(k, nil), true)
+	return true
+}
+
+// writesAfter counts the writes on top of base (a pendingWrite.base) that
+// s's lineage shows: 0 when s is base, -1 when it does not reach it.
+func writesAfter(base string, s *snapshot) int {
+	if s.token == base {
+		return 0
+	}
+	if i := slices.Index(s.lineage, base); i >= 0 {
+		return i + 1
+	}
+	return -1
 }
 
 // clockLags reports a writer whose clock advanced less than 3/4 as much
