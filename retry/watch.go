@@ -58,7 +58,7 @@ import (
 // single runs from 125 to 860 ms).
 func (u *Updater) watching(k objectKey, q *queue, s *snapshot, at time.Time, rtt time.Duration) (time.Duration, bool) {
 	if !q.watch {
-		return 0, u.streaming(k, q, s, at)
+		return 0, u.streaming(k, q, s)
 	}
 	n := writesSince(q.seen, s)
 	since := at.Sub(q.seenAt)
@@ -134,7 +134,7 @@ func (u *Updater) watching(k objectKey, q *queue, s *snapshot, at time.Time, rtt
 // without those writes). Then the queue waits and watches,
 // as after a second lost race, without the write. A yield mark not carried
 // yet says the opposite (see watching). Called with u.mu held.
-func (u *Updater) streaming(k objectKey, q *queue, s *snapshot, at time.Time) bool {
+func (u *Updater) streaming(k objectKey, q *queue, s *snapshot) bool {
 	base := q.lostOn
 	q.lostOn = ""
 	if base == "" || q.losses != 1 || handedOver(s) || (s.yield != "" && !u.served(k, s.yield)) {
@@ -143,8 +143,12 @@ func (u *Updater) streaming(k objectKey, q *queue, s *snapshot, at time.Time) bo
 	if n := writesAfter(base, s); n < 2 {
 		return false
 	}
-	q.losses, q.watch, q.confirm, q.pace = 2, true, false, 0
-	q.seen, q.seenAt = s, at
+	// As after a second lost race answered at once: the first watch read
+	// has nothing to count from, and its short wait measures the
+	// writer's pace. (Counting from s, one write of a large object's
+	// writer over a short first wait looked like a stop, and the waiter
+	// took the key from it.)
+	q.losses, q.watch, q.confirm, q.pace, q.seen = 2, true, false, 0, nil
 	u.requeue(q, nil, lostError(k, nil), true)
 	return true
 }
