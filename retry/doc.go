@@ -187,7 +187,10 @@
 // has more to write does not hold the key until the others give up;
 // each Updater whose waiting update reads the mark of that yield
 // ([YieldMetadataKey]) takes the key at once and leaves it alone as long
-// after its own write, so that every waiting update gets in. A
+// after its own write, so that every waiting update gets in. Writers that
+// take the key from one another pass on how long it has gone without a
+// yield ([HeldMetadataKey]), so that it yields every YieldAfter whoever
+// holds it. A
 // ConditionalRequestConflict is resent as is, as [UpdateOptions.Options]
 // say; the client's own OnConflict steps aside for these writes, so one
 // loop decides. At most [DefaultMaxSize] = 16 MiB is read into memory

@@ -121,7 +121,8 @@ func writerOf(token string) string {
 
 // ownMetadata reports a user-metadata key Updater writes.
 func ownMetadata(key string) bool {
-	return key == TokenMetadataKey || key == LineageMetadataKey || key == WritesMetadataKey || key == YieldMetadataKey
+	return key == TokenMetadataKey || key == LineageMetadataKey || key == WritesMetadataKey || key == YieldMetadataKey ||
+		key == HeldMetadataKey
 }
 
 // stampMetadata returns a copy of user (the object's own metadata, ours
@@ -188,6 +189,9 @@ type pendingWrite struct {
 	// began is when the round that sends it began, after its waits: the
 	// Updater worked on the key without a pause from then on (see hold).
 	began time.Time
+	// since is when the key's time without a yield began, as the write
+	// reckons it (see holdSince); zero: at its commit.
+	since time.Time
 }
 
 // verdict is what a re-read proves about a pendingWrite.

@@ -35,6 +35,9 @@ type snapshot struct {
 	headOnly bool
 	size     int64  // the content's length
 	yield    string // YieldMetadataKey: the yield its write carried; "": none
+	// held is HeldMetadataKey: how long the key had gone without a yield
+	// when its write was made; 0: unknown.
+	held time.Duration
 }
 
 // headMark is what a write over s is conditioned on, for pendingWrite.base.
@@ -69,7 +72,7 @@ func (u *Updater) read(ctx context.Context, k objectKey, headers bool) (*snapsho
 		}
 		s := &snapshot{exists: true, etag: aws.ToString(out.ETag), versionID: aws.ToString(out.VersionId), headOnly: true, size: size}
 		s.token, s.lineage, s.writes = lineageOf(out.Metadata)
-		s.wrote, s.yield = wroteAt(out.Metadata), out.Metadata[YieldMetadataKey]
+		s.wrote, s.yield, s.held = wroteAt(out.Metadata), out.Metadata[YieldMetadataKey], heldOf(out.Metadata)
 		return s, nil
 	}
 	out, err := u.c.GetObject(ctx, &s3.GetObjectInput{Bucket: &k.bucket, Key: &k.key})
@@ -98,7 +101,7 @@ func (u *Updater) read(ctx context.Context, k objectKey, headers bool) (*snapsho
 	s := &snapshot{exists: true, body: body, etag: aws.ToString(out.ETag), versionID: aws.ToString(out.VersionId),
 		contentType: out.ContentType, size: int64(len(body))}
 	s.token, s.lineage, s.writes = lineageOf(out.Metadata)
-	s.wrote, s.yield = wroteAt(out.Metadata), out.Metadata[YieldMetadataKey]
+	s.wrote, s.yield, s.held = wroteAt(out.Metadata), out.Metadata[YieldMetadataKey], heldOf(out.Metadata)
 	for mk, v := range out.Metadata {
 		if ownMetadata(mk) {
 			continue
@@ -140,7 +143,7 @@ func after(s *snapshot, in *s3.PutObjectInput, body []byte, etag, versionID stri
 	token, lineage, writes := lineageOf(in.Metadata)
 	return &snapshot{exists: true, body: body, etag: etag, versionID: versionID, token: token,
 		contentType: s.contentType, user: s.user, lineage: lineage, writes: writes, wrote: wroteAt(in.Metadata),
-		yield: in.Metadata[YieldMetadataKey]}
+		yield: in.Metadata[YieldMetadataKey], held: heldOf(in.Metadata)}
 }
 
 // settledErr carries an answer past the resend loop unjudged: it has no

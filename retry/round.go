@@ -131,11 +131,15 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 		w.writes++
 	}
 	pw.yield = u.yieldOf(k, snap, token, began, q.losses > 0)
+	pw.since = u.holdSince(k, snap, began, q.losses > 0, pw.yield)
 	u.mu.Unlock()
 	var ok bool
 	if in.Metadata, ok = stampMetadata(withYield(snap.user, pw.yield, token), token, snap); ok {
 		pw.token = token
 		stampTime(in.Metadata, now)
+		if !pw.since.IsZero() {
+			stampHeld(in.Metadata, began.Sub(pw.since))
+		}
 	}
 	return u.commit(ctx, k, q, batch, &unsureWrite{w: pw, waiters: batch, in: in, body: body, snap: snap})
 }
@@ -189,7 +193,7 @@ func (u *Updater) commit(ctx context.Context, k objectKey, q *queue, batch []*wa
 		u.rememberLocked(q, after(snap, in, body, aws.ToString(out.ETag), aws.ToString(out.VersionId)))
 		q.calm(uncontended(batch))
 		q.won()
-		u.held(k, pw.began, u.opts.Now(), pw.yield)
+		u.held(k, pw, u.opts.Now())
 		if unknown == 0 {
 			q.wrtt = took
 		}

@@ -47,7 +47,7 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 		u.rememberLocked(q, cur)
 		q.bo = nil
 		q.won()
-		u.held(k, pw.began, u.opts.Now(), pw.yield)
+		u.held(k, pw, u.opts.Now())
 		return nil
 	case unproven:
 		failAll(batch, ambiguousUpdate(k, cause))

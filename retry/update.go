@@ -135,7 +135,12 @@ type UpdateOptions struct {
 	// It costs a writer that commits to one key without pause 200 ms and
 	// one update's time every 5 s (about 4% of its rate when an update
 	// takes a few ms, 9% when it takes 250 ms), and nothing to one that
-	// pauses. 0: DefaultYieldAfter (5 s); negative: never yield.
+	// pauses. The time goes on from writer to writer: an Updater that
+	// takes the key from a writer that held it until then (its update
+	// lost a race, or that writer's last write is less than YieldPause
+	// old) takes on how long that writer said the key had gone without a
+	// yield (HeldMetadataKey), so that the key yields every YieldAfter
+	// whoever holds it. 0: DefaultYieldAfter (5 s); negative: never yield.
 	YieldAfter time.Duration
 }
 

@@ -2,6 +2,7 @@ package retry
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/s3conflict/s3conflict/internal/usermeta"
@@ -100,19 +101,24 @@ func withYield(user map[string]string, y, token string) map[string]string {
 	return md
 }
 
-// held records a commit to k at now, carrying the yield y ("" for none),
-// of a write whose round began at began (zero: unknown, now). Called with
+// held records pw's commit to k at now: pw's round began at pw.began
+// (zero: unknown, now), and it carried the yield pw.yield ("" for none).
+// A new hold starts at pw.since (see holdSince), or at now. Called with
 // u.mu held.
-func (u *Updater) held(k objectKey, began, now time.Time, y string) {
+func (u *Updater) held(k objectKey, pw pendingWrite, now time.Time) {
 	if u.opts.YieldAfter < 0 {
 		return
 	}
+	began, y := pw.began, pw.yield
 	if began.IsZero() {
 		began = now
 	}
 	h, ok := u.holds[k]
 	if !ok || began.Sub(h.last) >= YieldPause {
 		h.since = now
+		if !pw.since.IsZero() && pw.since.Before(now) {
+			h.since = pw.since
+		}
 	}
 	h.last, h.pause, h.resumed, h.took = now, y != "", false, max(now.Sub(began), 0)
 	if y != "" {
@@ -177,4 +183,63 @@ func (u *Updater) yield(ctx context.Context, k objectKey) error {
 	u.l.emitter.emit(ctx, Event{Action: Yielded, Operation: "PutObject", Bucket: k.bucket, Key: k.key,
 		Delay: d, Elapsed: now.Sub(h.since)}, nil)
 	return u.opts.Sleep(ctx, d)
+}
+
+// HeldMetadataKey is the user-metadata key (x-amz-meta-s3conflict-held)
+// in which an Updater says, on each write, how long the key had gone
+// without a yield when the write's round began, in milliseconds, as far
+// as it knows: its own hold, and what the write it took the key from said
+// (see holdSince). A yield writes 0.
+//
+// Why: the yield is the only time the updates waiting for a busy key are
+// sure to get in, and writers that take the key from one another (one
+// stops, or is taken for stopped) each held it less than YieldAfter: on
+// versitygw, 4 processes writing one key without pause made no yield for
+// 10 s, and an update that lost every take gave up (MaxRounds). The key's
+// time goes on from writer to writer, so that it yields every YieldAfter
+// whoever holds it.
+const HeldMetadataKey = "s3conflict-held"
+
+// holdSince returns when the key's time without a yield began, for a
+// write over snap whose round began at began, carrying the yield y: the
+// Updater's own hold's start while it goes on; for a new hold, the key's
+// time snap says (HeldMetadataKey, at most YieldAfter) when snap was
+// written by a writer that held the key until now (this update lost
+// a race, contended, or snap's write is less than YieldPause old by our
+// clock); else zero (from the commit). A write that yields starts it
+// afresh. Called with u.mu held.
+func (u *Updater) holdSince(k objectKey, snap *snapshot, began time.Time, contended bool, y string) time.Time {
+	if u.opts.YieldAfter < 0 {
+		return time.Time{}
+	}
+	if y != "" {
+		return began
+	}
+	if h, ok := u.holds[k]; ok && !h.last.IsZero() && began.Sub(h.last) < YieldPause {
+		return h.since
+	}
+	recent := !snap.wrote.IsZero() && began.Sub(snap.wrote) < YieldPause && snap.wrote.Sub(began) < YieldPause
+	if snap.held <= 0 || writerOf(snap.token) == "" || !(contended || recent) {
+		return time.Time{}
+	}
+	return began.Add(-min(snap.held, u.opts.YieldAfter))
+}
+
+// heldOf reads HeldMetadataKey from an object's metadata; 0 when absent
+// or not a count of milliseconds.
+func heldOf(md map[string]string) time.Duration {
+	ms, err := strconv.ParseUint(md[HeldMetadataKey], 10, 32)
+	if err != nil {
+		return 0
+	}
+	return time.Duration(ms) * time.Millisecond
+}
+
+// stampHeld adds HeldMetadataKey (d, in milliseconds) to md, if S3's 2 KB
+// of user metadata leave room.
+func stampHeld(md map[string]string, d time.Duration) {
+	v := strconv.FormatInt(max(d, 0).Milliseconds(), 10)
+	if usermeta.Size(md)+len(HeldMetadataKey)+len(v) <= usermeta.Limit {
+		md[HeldMetadataKey] = v
+	}
 }
