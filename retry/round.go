@@ -48,7 +48,9 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 				return nil
 			}
 			if wait, busy := u.watching(k, q, s, at, at.Sub(began)); busy {
-				err := u.backOff(ctx, k, q, wait, wait == 0)
+				// A full wait (drawn already when streaming) is a round
+				// lost; a short one, to confirm, is not.
+				err := u.backOff(ctx, k, q, wait, !q.confirm)
 				u.mu.Unlock()
 				return err
 			}

@@ -3,6 +3,8 @@ package retry
 import (
 	"slices"
 	"time"
+
+	"github.com/cenkalti/backoff/v4"
 )
 
 // watching reports, for a key whose writes keep losing, whether s shows
@@ -39,7 +41,8 @@ import (
 // than a probe, so a second short wait, three times as long as that
 // write took to come, tells. Only the full waits count as rounds (MaxRounds).
 // at is when s was read, rtt how long the read took. It returns the wait
-// to make: 0 for a full contention wait. Called with u.mu held.
+// to make: 0 for a full contention wait, or, after streaming, the full
+// wait it drew; q.confirm tells a short one. Called with u.mu held.
 //
 // Measured with 16 separate writers of 400 updates in virtual time
 // (TestSeparateWritersKeepTheirRate): on a server of 2 cores, reads 1.8
@@ -58,7 +61,8 @@ import (
 // single runs from 125 to 860 ms).
 func (u *Updater) watching(k objectKey, q *queue, s *snapshot, at time.Time, rtt time.Duration) (time.Duration, bool) {
 	if !q.watch {
-		return 0, u.streaming(k, q, s)
+		wait := u.streaming(k, q, s)
+		return wait, wait > 0
 	}
 	n := writesSince(q.seen, s)
 	since := at.Sub(q.seenAt)
@@ -133,15 +137,30 @@ func (u *Updater) watching(k objectKey, q *queue, s *snapshot, at time.Time, rtt
 // took 60 ms, median of 66 runs, to leave one writer to go on so; 38 ms
 // without those writes). Then the queue waits and watches,
 // as after a second lost race, without the write. A yield mark not carried
-// yet says the opposite (see watching). Called with u.mu held.
-func (u *Updater) streaming(k objectKey, q *queue, s *snapshot) bool {
+// yet says the opposite (see watching). So does a queued update's last
+// round (MaxRounds), or a contention backoff that allows no more waits
+// (backoff.Stop): that wait would end the update, where the write may
+// commit (the writer may have stopped), as it did before this rule. It
+// returns the contention wait to make (0: not streaming). Called with
+// u.mu held.
+func (u *Updater) streaming(k objectKey, q *queue, s *snapshot) time.Duration {
 	base := q.lostOn
 	q.lostOn = ""
 	if base == "" || q.losses != 1 || handedOver(s) || (s.yield != "" && !u.served(k, s.yield)) {
-		return false
+		return 0
 	}
 	if n := writesAfter(base, s); n < 2 {
-		return false
+		return 0
+	}
+	if slices.ContainsFunc(q.pending, func(w *waiter) bool { return w.state == queued && w.rounds+1 >= u.opts.MaxRounds }) {
+		return 0
+	}
+	if q.bo == nil {
+		q.bo = u.opts.Contention()
+	}
+	wait := q.bo.NextBackOff()
+	if wait == backoff.Stop || wait <= 0 {
+		return 0 // the write's loss, if it loses, draws Stop again: the update ends then
 	}
 	// As after a second lost race answered at once: the first watch read
 	// has nothing to count from, and its short wait measures the
@@ -150,7 +169,7 @@ func (u *Updater) streaming(k objectKey, q *queue, s *snapshot) bool {
 	// took the key from it.)
 	q.losses, q.watch, q.confirm, q.pace, q.seen = 2, true, false, 0, nil
 	u.requeue(q, nil, lostError(k, nil), true)
-	return true
+	return wait
 }
 
 // writesAfter counts the writes on top of base (a pendingWrite.base) that
