@@ -29,11 +29,13 @@ type queue struct {
 	// lostOn is the base (pendingWrite.base) of the write that lost the
 	// queue's first race in a row: the next read counts the writes since
 	// (see streaming). "" once used, or when the base carried no token.
-	lostOn string
-	watch  bool          // losing: read until the object stays unchanged over a wait
-	seen   *snapshot     // what the previous read found, while watching
-	seenAt time.Time     // when seen was read
-	rtt    time.Duration // how long the last read while watching took
+	// lostSince is when that base was known (pendingWrite.known).
+	lostOn    string
+	lostSince time.Time
+	watch     bool          // losing: read until the object stays unchanged over a wait
+	seen      *snapshot     // what the previous read found, while watching
+	seenAt    time.Time     // when seen was read
+	rtt       time.Duration // how long the last read while watching took
 	// wrtt is how long the queue's last write that was answered (at once,
 	// no resend) took: while the busy writer's pace is unknown, about its
 	// interval between writes (see watching).

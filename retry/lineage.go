@@ -192,6 +192,9 @@ type pendingWrite struct {
 	// since is when the key's time without a yield began, as the write
 	// reckons it (see holdSince); zero: at its commit.
 	since time.Time
+	// known is when the state it was made from was known
+	// (snapshot.known): another writer's writes on top of base came since.
+	known time.Time
 }
 
 // verdict is what a re-read proves about a pendingWrite.

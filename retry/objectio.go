@@ -38,6 +38,9 @@ type snapshot struct {
 	// held is HeldMetadataKey: how long the key had gone without a yield
 	// when its write was made; 0: unknown.
 	held time.Duration
+	// known is when the queue took it as its known state (read, or
+	// written by us): writes on top of it came since (see streaming).
+	known time.Time
 }
 
 // headMark is what a write over s is conditioned on, for pendingWrite.base.
@@ -130,7 +133,7 @@ func noSuchKey(err error) bool {
 // MaxCached negative, is not kept: the next round reads it again.
 func (u *Updater) rememberLocked(q *queue, s *snapshot) {
 	q.gen++
-	s.gen = q.gen
+	s.gen, s.known = q.gen, u.opts.Now()
 	q.snap = s
 	if u.opts.MaxCached < 0 || len(s.body) > maxCachedSize {
 		q.snap = nil

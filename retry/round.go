@@ -126,7 +126,7 @@ func (u *Updater) round(ctx context.Context, k objectKey, q *queue) error {
 		in.IfNoneMatch = aws.String("*")
 	}
 	token := tokenOf(u.writer)
-	pw := pendingWrite{base: snap.headMark(), size: snap.size, began: began}
+	pw := pendingWrite{base: snap.headMark(), size: snap.size, began: began, known: snap.known}
 	now := u.opts.Now()
 	u.mu.Lock()
 	for _, w := range batch {

@@ -96,7 +96,7 @@ func (u *Updater) settle(ctx context.Context, k objectKey, q *queue, pw pendingW
 	q.quick = 0
 	q.lostOn = ""
 	if q.losses == 1 {
-		q.lostOn = pw.base
+		q.lostOn, q.lostSince = pw.base, pw.known
 	}
 	if q.losses >= 2 {
 		q.watch, q.seen, q.confirm = true, nil, false
