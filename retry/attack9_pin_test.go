@@ -1,0 +1,144 @@
+//go:build go1.25
+
+package retry_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/s3conflict/s3conflict/conflict/conflicttest"
+	"github.com/s3conflict/s3conflict/retry"
+)
+
+// 64 goroutines over 4 Updaters (16 each, combining) append their ids to
+// one key, while a fifth Updater commits back to back in bursts (so that
+// losers of a first race meet a writer that goes on, and one that stops),
+// 5% of the PutObjects lose their answers and 5% meet 409
+// ConditionalRequestConflict: every success is in the object once, no id
+// twice, and no update fails other than ErrAmbiguousWrite (none gives up:
+// ErrMaxAttempts). Time is virtual.
+func TestAttack9StreamingWithFaultsLosesNothing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		bucket, key := "pin", "log"
+		srv := slowServer(t, 2*time.Millisecond, bucket)
+		srv.Faults.Add(conflicttest.Fault{Operation: "PutObject", LoseResponse: true, Probability: 0.05})
+		srv.Faults.Add(conflicttest.Fault{Operation: "PutObject", Code: "ConditionalRequestConflict", Probability: 0.05})
+		var ups [4]*retry.Updater
+		for i := range ups {
+			ups[i] = retry.NewUpdater(srv.Client())
+		}
+		busy := retry.NewUpdater(srv.Client())
+		var mu sync.Mutex
+		ok, maybe := map[string]bool{}, map[string]bool{}
+		record := func(id string, err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				ok[id] = true
+			case errors.Is(err, retry.ErrAmbiguousWrite):
+				maybe[id] = true
+			default:
+				t.Errorf("update %s failed: %v", id, err)
+			}
+		}
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			for b := range 10 { // bursts of 1 to 4 updates, 30 ms apart
+				for i := range 1 + b%4 {
+					id := fmt.Sprintf("b%d.%d", b, i)
+					_, err := busy.Update(ctx, bucket, key, appendID(id))
+					record(id, err)
+				}
+				time.Sleep(30 * time.Millisecond)
+			}
+		})
+		for g := range 64 {
+			wg.Go(func() {
+				for i := range 8 {
+					id := fmt.Sprintf("%d.%d", g, i)
+					_, err := ups[g%4].Update(ctx, bucket, key, appendID(id))
+					record(id, err)
+				}
+			})
+		}
+		wg.Wait()
+		seen := map[string]int{}
+		for _, id := range strings.Split(strings.TrimSuffix(get(t, srv.Client(), bucket, key), ","), ",") {
+			seen[id]++
+		}
+		for id, n := range seen {
+			require.Equal(t, 1, n, "%s applied %d times", id, n)
+			require.True(t, ok[id] || maybe[id], "%s in the object, never committed", id)
+		}
+		for id := range ok {
+			assert.Equal(t, 1, seen[id], "success %s missing", id)
+		}
+		t.Logf("ok=%d ambiguous=%d in object=%d", len(ok), len(maybe), len(seen))
+	})
+}
+
+// A waiter whose first write loses to a writer that makes 2, 3 or 4 quick
+// updates and then stops commits within two contention waits (one after
+// the lost race, one more at most when its read takes the writer for one
+// that goes on), with at most two writes: 20 runs each, time virtual, 2
+// ms per answer.
+func TestAttack9WaiterGetsInSoonAfterAShortBurst(t *testing.T) {
+	for burst := 2; burst <= 4; burst++ {
+		for range 20 {
+			synctest.Test(t, func(t *testing.T) {
+				ctx := context.Background()
+				bucket, key := "pin", "counter"
+				srv := slowServer(t, 2*time.Millisecond, bucket)
+				other := retry.NewUpdater(srv.Client())
+				_, err := other.Update(ctx, bucket, key, retry.Incr)
+				require.NoError(t, err)
+				var puts, waits atomic.Int64
+				var lostAt time.Time
+				waiter := retry.NewUpdater(srv.Client(func(o *s3.Options) {
+					next := o.HTTPClient
+					o.HTTPClient = doFunc(func(r *http.Request) (*http.Response, error) {
+						if r.Method == http.MethodPut && puts.Add(1) == 1 {
+							for range burst {
+								_, err := other.Update(ctx, bucket, key, retry.Incr)
+								require.NoError(t, err)
+							}
+							resp, err := next.Do(r)
+							lostAt = time.Now()
+							return resp, err
+						}
+						return next.Do(r)
+					})
+				}), func(o *retry.UpdateOptions) {
+					o.OnEvent = func(e retry.Event) {
+						if e.Action == retry.Retry {
+							waits.Add(1)
+						}
+					}
+				})
+				_, err = waiter.Update(ctx, bucket, key, retry.Incr)
+				require.NoError(t, err)
+				took := time.Since(lostAt)
+				assert.Equal(t, fmt.Sprint(burst+2), get(t, srv.Client(), bucket, key), "every update once")
+				assert.LessOrEqual(t, waits.Load(), int64(2), "contention waits after a burst of %d", burst)
+				assert.LessOrEqual(t, puts.Load(), int64(2), "writes after a burst of %d", burst)
+				// The first two waits of DefaultContentionBackoff are at most
+				// 7.5 and 15 ms; then a probe, a read and a write, 2 ms each.
+				assert.LessOrEqual(t, took, 30*time.Millisecond, "from the lost write to the commit, after a burst of %d", burst)
+			})
+		}
+	}
+}
