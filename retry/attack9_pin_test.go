@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,7 +13,6 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -108,27 +106,8 @@ func TestAttack9WaiterGetsInSoonAfterAShortBurst(t *testing.T) {
 				require.NoError(t, err)
 				var puts, waits atomic.Int64
 				var lostAt time.Time
-				waiter := retry.NewUpdater(srv.Client(func(o *s3.Options) {
-					next := o.HTTPClient
-					o.HTTPClient = doFunc(func(r *http.Request) (*http.Response, error) {
-						if r.Method == http.MethodPut && puts.Add(1) == 1 {
-							for range burst {
-								_, err := other.Update(ctx, bucket, key, retry.Incr)
-								require.NoError(t, err)
-							}
-							resp, err := next.Do(r)
-							lostAt = time.Now()
-							return resp, err
-						}
-						return next.Do(r)
-					})
-				}), func(o *retry.UpdateOptions) {
-					o.OnEvent = func(e retry.Event) {
-						if e.Action == retry.Retry {
-							waits.Add(1)
-						}
-					}
-				})
+				waiter := retry.NewUpdater(srv.Client(burstBeforeFirstWrite(t, other, bucket, key, burst, &puts, &lostAt)),
+					countRetries(&waits))
 				_, err = waiter.Update(ctx, bucket, key, retry.Incr)
 				require.NoError(t, err)
 				took := time.Since(lostAt)

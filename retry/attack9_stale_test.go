@@ -36,13 +36,7 @@ func TestAttack9OldWritesAreNoStream(t *testing.T) {
 		srv := slowServer(t, 2*time.Millisecond, bucket)
 		var reqs atomic.Int64
 		var waits atomic.Int64
-		u := retry.NewUpdater(srv.Client(countRequests(&reqs)), func(o *retry.UpdateOptions) {
-			o.OnEvent = func(e retry.Event) {
-				if e.Action == retry.Retry {
-					waits.Add(1)
-				}
-			}
-		})
+		u := retry.NewUpdater(srv.Client(countRequests(&reqs)), countRetries(&waits))
 		other := retry.NewUpdater(srv.Client())
 		var slow time.Duration
 		for i := range 40 {
