@@ -13,6 +13,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -26,12 +27,31 @@ import (
 // 5% of the PutObjects lose their answers and 5% meet 409
 // ConditionalRequestConflict: every success is in the object once, no id
 // twice, and no update fails other than ErrAmbiguousWrite (none gives up:
-// ErrMaxAttempts). Time is virtual.
+// ErrMaxAttempts). On a small object, one larger than an Updater caches
+// (70 KiB), and one whose own user metadata takes 1800 of S3's 2 KB (the
+// lineage holds about 10 tokens). Time is virtual.
 func TestAttack9StreamingWithFaultsLosesNothing(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		body int
+		meta int
+	}{{"small", 0, 0}, {"large", 70 << 10, 0}, {"full metadata", 0, 1800}} {
+		t.Run(c.name, func(t *testing.T) { streamingWithFaults(t, c.body, c.meta) })
+	}
+}
+
+// streamingWithFaults runs TestAttack9StreamingWithFaultsLosesNothing on an
+// object that starts with body bytes and a comma, and has user metadata
+// of meta bytes.
+func streamingWithFaults(t *testing.T, body, meta int) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx := context.Background()
 		bucket, key := "pin", "log"
 		srv := slowServer(t, 2*time.Millisecond, bucket)
+		pad := strings.Repeat("p", body) + ","
+		_, err := srv.Client().PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: strings.NewReader(pad),
+			Metadata: map[string]string{"pad": strings.Repeat("m", meta)}})
+		require.NoError(t, err)
 		srv.Faults.Add(conflicttest.Fault{Operation: "PutObject", LoseResponse: true, Probability: 0.05})
 		srv.Faults.Add(conflicttest.Fault{Operation: "PutObject", Code: "ConditionalRequestConflict", Probability: 0.05})
 		var ups [4]*retry.Updater
@@ -75,7 +95,9 @@ func TestAttack9StreamingWithFaultsLosesNothing(t *testing.T) {
 		}
 		wg.Wait()
 		seen := map[string]int{}
-		for _, id := range strings.Split(strings.TrimSuffix(get(t, srv.Client(), bucket, key), ","), ",") {
+		got := get(t, srv.Client(), bucket, key)
+		require.True(t, strings.HasPrefix(got, pad), "the object's first content kept")
+		for _, id := range strings.Split(strings.TrimSuffix(strings.TrimPrefix(got, pad), ","), ",") {
 			seen[id]++
 		}
 		for id, n := range seen {
