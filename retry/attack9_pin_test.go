@@ -114,10 +114,14 @@ func streamingWithFaults(t *testing.T, body, meta int) {
 // A waiter whose first write loses to a writer that makes 2, 3 or 4 quick
 // updates and then stops commits within two contention waits (one after
 // the lost race, one more at most when its read takes the writer for one
-// that goes on), with at most two writes: 20 runs each, time virtual, 2
-// ms per answer.
+// that goes on) and a short confirming wait, with at most two writes: 20
+// runs each, time virtual, 2 ms per answer. From the lost write's answer
+// to the commit, the slowest of the 20 runs: 34.5-34.7 ms per burst
+// length; 11.1-11.5 ms at 12f3887, which wrote on its read after the
+// first wait.
 func TestAttack9WaiterGetsInSoonAfterAShortBurst(t *testing.T) {
 	for burst := 2; burst <= 4; burst++ {
+		var slowest time.Duration
 		for range 20 {
 			synctest.Test(t, func(t *testing.T) {
 				ctx := context.Background()
@@ -132,16 +136,16 @@ func TestAttack9WaiterGetsInSoonAfterAShortBurst(t *testing.T) {
 					countRetries(&waits))
 				_, err = waiter.Update(ctx, bucket, key, retry.Incr)
 				require.NoError(t, err)
-				took := time.Since(lostAt)
+				slowest = max(slowest, time.Since(lostAt))
 				assert.Equal(t, fmt.Sprint(burst+2), get(t, srv.Client(), bucket, key), "every update once")
 				assert.LessOrEqual(t, waits.Load(), int64(2), "contention waits after a burst of %d", burst)
 				assert.LessOrEqual(t, puts.Load(), int64(2), "writes after a burst of %d", burst)
-				// The first two waits of DefaultContentionBackoff are at most
-				// 7.5 and 15 ms; with a read after the first, and a probe, a
-				// read and a write after the second, 2 ms each: 30.5 ms.
-				assert.LessOrEqual(t, took, 30500*time.Microsecond, "from the lost write to the commit, after a burst of %d", burst)
 			})
 		}
+		// The first two waits of DefaultContentionBackoff are at most 7.5
+		// and 15 ms, a confirming wait three round trips (6 ms).
+		assert.Less(t, slowest, retry.DefaultContentionMax/2, "from the lost write to the commit, after a burst of %d", burst)
+		t.Logf("after a burst of %d: the slowest waiter committed %v after its write lost", burst, slowest)
 	}
 }
 
