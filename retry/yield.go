@@ -189,7 +189,7 @@ func (u *Updater) yield(ctx context.Context, k objectKey) error {
 // in which an Updater says, on each write, how long the key had gone
 // without a yield when the write's round began, in milliseconds, as far
 // as it knows: its own hold, and what the write it took the key from said
-// (see holdSince). A yield writes 0.
+// (see UpdateOptions.YieldAfter). A yield writes 0.
 //
 // Why: the yield is the only time the updates waiting for a busy key are
 // sure to get in, and writers that take the key from one another (one
