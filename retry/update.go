@@ -150,8 +150,9 @@ type UpdateOptions struct {
 // has just committed knows the object and commits its next update with one
 // request; writers that lost should let it and probe seldom, since every
 // probe costs requests. After two lost races in a row, or one whose next
-// read finds two writes or more by one writer since the lost write's base
-// (the winner goes on), a queue only reads
+// read finds two writes or more by one writer since the lost write's base,
+// not far apart (the winner goes on; an update in its last round writes
+// instead), a queue only reads
 // after each wait, and writes once a read finds at most one write since
 // the previous read, or writes more than two and a half round trips (or
 // of the busy writer's intervals, if longer) apart on average (a key
