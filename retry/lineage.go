@@ -149,9 +149,11 @@ func stampMetadata(user map[string]string, token string, s *snapshot) (map[strin
 		chain = append([]string{s.token}, s.lineage...)
 	}
 	room := free - len(LineageMetadataKey)
+	writes := strconv.FormatUint(s.writes+1, 10)
 	var b strings.Builder
 	for i, t := range chain {
-		if i == maxLineage || b.Len()+1+len(t) > room {
+		if i == maxLineage || b.Len()+1+len(t) > room ||
+			i >= keepLineage && b.Len()+1+len(t) > room-stampRoom(writes) {
 			break
 		}
 		if b.Len() > 0 {
@@ -164,10 +166,27 @@ func stampMetadata(user map[string]string, token string, s *snapshot) (map[strin
 		free = room - b.Len()
 	}
 	// The count proves nothing: it takes only the room the lineage left.
-	if writes := strconv.FormatUint(s.writes+1, 10); free >= len(WritesMetadataKey)+len(writes) {
+	if free >= len(WritesMetadataKey)+len(writes) {
 		md[WritesMetadataKey] = writes
 	}
 	return md, true
+}
+
+// keepLineage is how many tokens of the lineage (8) go before the write
+// count, its time and HeldMetadataKey (see stampRoom) when the object's
+// own user metadata leaves too little of S3's 2 KB for all.
+const keepLineage = 8
+
+// stampRoom is the room the write count writes (WritesMetadataKey), its
+// time (stampTime, 16 digits) and HeldMetadataKey (up to 6 digits) take:
+// what the lineage leaves them beyond its first keepLineage tokens.
+// Without them a writer that takes the key from another one takes on none
+// of the key's time without a yield: with 1500 bytes of the object's own
+// user metadata, the lineage took them all, and an update waiting behind
+// a chain of writers each holding the key 700 ms gave up (MaxRounds) in 4
+// of 6 runs.
+func stampRoom(writes string) int {
+	return len(WritesMetadataKey) + len(writes) + 1 + 16 + len(HeldMetadataKey) + 6
 }
 
 // pendingWrite is a conditional write whose answer may not tell the truth
