@@ -177,7 +177,7 @@
 // two lost races in a row, or one followed by a read that finds the winner
 // writing again (two writes or more by one writer since the lost write's
 // base, not far apart: it goes on, and a write would break its run; not
-// in an update's last round), it reads after each
+// for an update with at most three rounds left), it reads after each
 // wait and writes only once a
 // read finds at most one other write over the wait, or writes too far
 // apart to come from one busy writer; a write made so that loses to

@@ -151,8 +151,8 @@ type UpdateOptions struct {
 // request; writers that lost should let it and probe seldom, since every
 // probe costs requests. After two lost races in a row, or one whose next
 // read finds two writes or more by one writer since the lost write's base,
-// not far apart (the winner goes on; an update in its last round writes
-// instead), a queue only reads
+// not far apart (the winner goes on; an update with at most three rounds
+// left writes instead), a queue only reads
 // after each wait, and writes once a read finds at most one write since
 // the previous read, or writes more than two and a half round trips (or
 // of the busy writer's intervals, if longer) apart on average (a key
