@@ -155,10 +155,11 @@ func TestAttack9WaiterGetsInSoonAfterAShortBurst(t *testing.T) {
 // going on and watch it: the yield still lets each in at the writer's
 // first yield, within YieldAfter (5 s) and YieldPause of its start, none
 // gives up (10 runs; 5 at 12f3887 too). Without the injected loss a
-// waiter's first write may win, and the busy writer's hold starts afresh:
-// the others get in at its next yield (two waiters at 9.1 s in 1 run of
-// 5 now; at 6.0, 7.6 and 9.1 s in 3 of 3 runs at 12f3887, whose second
-// writes could win too). Time is virtual, 2 ms per answer.
+// waiter's first write may win; before bd64023 the busy writer's hold
+// then started afresh, and the others got in at its next yield (two
+// waiters at 9.1 s in 1 run of 5 after 43d10a2; at 6.0, 7.6 and 9.1 s in 3
+// of 3 runs at 12f3887, whose second writes could win too); since, all
+// three before 5.2 s in 5 runs of 5. Time is virtual, 2 ms per answer.
 func TestAttack9LateWaitersGetInAtTheYield(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		bucket, key := "pin", "counter"
