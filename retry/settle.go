@@ -165,11 +165,8 @@ func (u *Updater) backOff(ctx context.Context, k objectKey, q *queue, d time.Dur
 	if !slices.ContainsFunc(q.pending, func(w *waiter) bool { return w.state == queued }) {
 		return nil // every update of the round has its result: no round follows
 	}
-	if q.bo == nil {
-		q.bo = u.opts.Contention()
-	}
 	if d <= 0 {
-		if d = q.bo.NextBackOff(); d == backoff.Stop {
+		if d = u.contention(q).NextBackOff(); d == backoff.Stop {
 			q.bo = nil
 			u.stopAll(k, q)
 			return nil
@@ -185,6 +182,18 @@ func (u *Updater) backOff(ctx context.Context, k objectKey, q *queue, d time.Dur
 	u.l.emitter.emit(ctx, e, nil)
 	u.mu.Lock()
 	return nil
+}
+
+// contention returns the key's contention backoff, made by
+// UpdateOptions.Contention (DefaultContentionBackoff when it returns nil)
+// at the key's first wait. Called with u.mu held.
+func (u *Updater) contention(q *queue) backoff.BackOff {
+	if q.bo == nil {
+		if q.bo = u.opts.Contention(); q.bo == nil {
+			q.bo = DefaultContentionBackoff()
+		}
+	}
+	return q.bo
 }
 
 // wait makes the wait a previous round left for this one (see backOff).

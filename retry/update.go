@@ -114,7 +114,8 @@ type UpdateOptions struct {
 	MaxRounds int
 
 	// Contention makes the wait between a lost race and the re-read, one
-	// per key while the key is contended. nil: DefaultContentionBackoff.
+	// per key while the key is contended. nil, or a function that returns
+	// nil: DefaultContentionBackoff.
 	// The short waits of an update watching a busy key (a few of the
 	// writer's intervals or of the reads' round trips, 1 to 50 ms) are not
 	// taken from it.

@@ -166,10 +166,7 @@ func (u *Updater) streaming(k objectKey, q *queue, s *snapshot, at time.Time, rt
 	if slices.ContainsFunc(q.pending, func(w *waiter) bool { return w.state == queued && w.rounds+fewRounds >= u.opts.MaxRounds }) {
 		return 0
 	}
-	if q.bo == nil {
-		q.bo = u.opts.Contention()
-	}
-	wait := q.bo.NextBackOff()
+	wait := u.contention(q).NextBackOff()
 	if wait == backoff.Stop || wait <= 0 {
 		return 0 // the write's loss, if it loses, draws Stop again: the update ends then
 	}
