@@ -135,25 +135,26 @@ func (u *Updater) watching(k objectKey, q *queue, s *snapshot, at time.Time, rtt
 // most likely lose to its next one, and one that won would cost it its
 // knowledge and break its run (16 writers starting together on versitygw
 // took 60 ms, median of 66 runs, to leave one writer to go on so; 38 ms
-// without those writes). Then the queue waits and watches,
-// as after a second lost race, without the write. A yield mark not carried
-// yet says the opposite (see watching). So do writes far apart (sparse)
-// since the base was known: a write made from content remembered since
-// the queue's own last write, a while ago, meets every write made since,
-// and a writer that made two long before has stopped (8 updates, each
-// behind two such writes made up to 100 ms before, took 0.46-0.56 s in
-// all, one contention wait each, when they wrote on that read; 1.3-1.4 s
-// and two waits each when they watched; 57 requests for 40 updates
-// against 73: TestAttack9OldWritesAreNoStream). So does a queued update
-// with three rounds or fewer left (MaxRounds), this one counted, or a
-// contention backoff that allows no more waits (backoff.Stop): the wait
-// would end the update, or leave it too few rounds to outwait a writer
-// that goes on (its yield comes after YieldAfter), where a write may
-// commit, as it did before this rule (8 writers allowed 3 rounds each,
-// 3200 updates: 646-649 gave up when they watched, 599-609 when they
-// wrote; at 6 rounds or more no difference). It
-// returns the contention wait to make (0: not streaming). Called with
-// u.mu held.
+// without those writes). Then the queue waits and watches, as after a
+// second lost race, without the write, and streaming returns the
+// contention wait it drew (0: not streaming). It does not, and the queue
+// writes on the read as before:
+//   - when s carries a yield mark not carried yet (see watching);
+//   - when the writes since the base was known are far apart (sparse): a
+//     write made from content remembered since the queue's own last
+//     write, a while ago, meets every write made since, and a writer that
+//     made two long before has stopped (8 updates, each behind two such
+//     writes made up to 100 ms before, took 0.46-0.56 s in all when they
+//     wrote on that read, 1.3-1.4 s when they watched;
+//     TestAttack9OldWritesAreNoStream);
+//   - when a queued update has three rounds or fewer left (MaxRounds),
+//     this one counted, too few to outwait a writer that goes on until it
+//     yields (8 writers allowed 3 rounds each, 3200 updates: 646-649 gave
+//     up when they watched, 599-609 when they wrote; at 6 rounds or more
+//     no difference);
+//   - when the contention backoff allows no more waits (backoff.Stop).
+//
+// Called with u.mu held.
 func (u *Updater) streaming(k objectKey, q *queue, s *snapshot, at time.Time, rtt time.Duration) time.Duration {
 	base := q.lostOn
 	q.lostOn = ""
